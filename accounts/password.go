@@ -1,0 +1,60 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+
+	"authsvc/apierr"
+	"authsvc/models"
+)
+
+// ChangePasswordInput is the password change body.
+type ChangePasswordInput struct {
+	OldPassword, NewPassword Field
+}
+
+// ChangePassword checks the old password, applies the policy to the new one,
+// stores it and ends every other session (and API key) of the user. The
+// session or key making the request stays, so the user is not logged out of
+// the tab they are using.
+func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePasswordInput) error {
+	var v apierr.Validation
+	old, oldOK := required(&v, "old_password", in.OldPassword)
+	pw, newOK := required(&v, "new_password", in.NewPassword)
+	if oldOK {
+		ok, _, err := s.o.Hasher.Verify(ctx, old, p.User.PasswordHash)
+		if err != nil {
+			return internal("verify password", err)
+		}
+		if !ok {
+			v.Add("old_password", "Your old password was entered incorrectly. Please enter it again.")
+		}
+	}
+	if newOK {
+		for _, msg := range s.o.Policy.Check(pw, p.User.Username, p.User.Email) {
+			v.Add("new_password", msg)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return s.setPassword(ctx, p.User.ID, pw, p.SessionID, p.APIKeyID, models.ReasonPasswordChange)
+}
+
+// setPassword hashes and stores password for userID and revokes every session
+// except keepSession in the same transaction.
+func (s *Service) setPassword(ctx context.Context, userID int64, password, keepSession, keepKey, reason string) error {
+	hash, err := s.o.Hasher.Hash(ctx, password)
+	if err != nil {
+		return internal("hash password", err)
+	}
+	_ = keepKey // API keys are revoked by the store once they exist.
+	err = s.o.Store.SetPasswordRevoking(ctx, userID, hash, keepSession, reason, s.now())
+	if errors.Is(err, models.ErrNotFound) {
+		return apierr.NotFound
+	}
+	if err != nil {
+		return internal("set password", err)
+	}
+	return nil
+}

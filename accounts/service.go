@@ -1,0 +1,148 @@
+// Package accounts holds the business rules of authentication: registration,
+// login, refresh rotation with reuse detection, revocation, profiles and
+// passwords. Handlers call one method each; nothing here knows about HTTP
+// beyond returning *apierr.Error values for the renderer.
+package accounts
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"authsvc/apierr"
+	"authsvc/models"
+	"authsvc/passwords"
+	"authsvc/tokens"
+)
+
+// Options are the Service's dependencies and settings.
+type Options struct {
+	Store      *models.Store
+	Tokens     *tokens.Service
+	Hasher     *passwords.Hasher
+	Policy     *passwords.Policy
+	Now        func() time.Time
+	Log        *slog.Logger
+	AccessTTL  time.Duration
+	RefreshTTL time.Duration
+	ReuseGrace time.Duration
+	// Secret keys the derivation of successor refresh-token ids (see successorJTI).
+	Secret []byte
+	// Events receives notable outcomes (metrics); may be nil.
+	Events Events
+}
+
+// Events lets an observer (metrics) count outcomes without this package
+// importing it.
+type Events interface {
+	Login(outcome string)
+	Refresh(outcome string)
+}
+
+// Service implements the account operations.
+type Service struct {
+	o Options
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return &Service{o: o}
+}
+
+// Principal is who a request acts as.
+type Principal struct {
+	User      models.User
+	SessionID string // set for Bearer (JWT) authentication
+	APIKeyID  string // set for Token (API key) authentication
+}
+
+// Meta describes the client that opens a session.
+type Meta struct {
+	UserAgent string
+	IP        string
+}
+
+// Pair is what login and refresh return.
+type Pair struct {
+	Access  string `json:"access"`
+	Refresh string `json:"refresh"`
+}
+
+func (s *Service) now() time.Time { return s.o.Now().UTC() }
+
+// newID returns 128 random bits, base64url: session ids and jtis.
+func newID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// hashJTI is how refresh-token ids are stored: a database reader learns
+// nothing it could present.
+func hashJTI(jti string) string {
+	sum := sha256.Sum256([]byte(jti))
+	return hex.EncodeToString(sum[:])
+}
+
+// successorJTI derives the id of the refresh token that replaces jti. Making
+// it a keyed function of the parent (instead of random) means a second
+// presentation of the parent inside the grace interval can re-create the very
+// successor the first one got, without the database ever holding a usable id.
+func (s *Service) successorJTI(jti string) string {
+	m := hmac.New(sha256.New, s.o.Secret)
+	m.Write([]byte("refresh-successor\x00"))
+	m.Write([]byte(jti))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+func (s *Service) signAccess(u *models.User, sid string, now time.Time) (string, error) {
+	return s.o.Tokens.Sign(tokens.Spec{
+		Type: tokens.TypeAccess, UserID: u.ID, SessionID: sid, ID: newID(),
+		Username: u.Username, IsStaff: u.IsStaff,
+		IssuedAt: now, ExpiresAt: now.Add(s.o.AccessTTL),
+	})
+}
+
+func (s *Service) signRefresh(u *models.User, sid, jti string, iat, exp time.Time) (string, error) {
+	return s.o.Tokens.Sign(tokens.Spec{
+		Type: tokens.TypeRefresh, UserID: u.ID, SessionID: sid, ID: jti,
+		IssuedAt: iat, ExpiresAt: exp,
+	})
+}
+
+func (s *Service) loginEvent(outcome string) {
+	if s.o.Events != nil {
+		s.o.Events.Login(outcome)
+	}
+}
+
+func (s *Service) refreshEvent(outcome string) {
+	if s.o.Events != nil {
+		s.o.Events.Refresh(outcome)
+	}
+}
+
+// internal wraps an unexpected failure: the client sees a plain 500, the log
+// gets the cause.
+func internal(op string, err error) error {
+	if _, ok := apierr.As(err); ok {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return apierr.Unavailable.WithCause(fmt.Errorf("%s: %w", op, err))
+	}
+	return apierr.Internal.WithCause(fmt.Errorf("%s: %w", op, err))
+}

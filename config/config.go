@@ -1,0 +1,254 @@
+// Package config reads the service's settings from the environment, applies the
+// contract's defaults and validates them once at start, so a bad value stops the
+// program with one line naming the variable.
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Config is every setting the service reads. Field comments name the variable.
+type Config struct {
+	Addr        string // AUTH_ADDR
+	DatabaseURL string // AUTH_DATABASE_URL: sqlite://PATH or postgres://...
+	DataDir     string // AUTH_DATA_DIR
+
+	SecretKey      string // AUTH_SECRET_KEY; empty: generated once under DataDir
+	SigningAlg     string // AUTH_SIGNING_ALG
+	SigningKeyFile string // AUTH_SIGNING_KEY_FILE
+
+	AccessTTL    time.Duration // AUTH_ACCESS_TTL
+	RefreshTTL   time.Duration // AUTH_REFRESH_TTL
+	ReuseGrace   time.Duration // AUTH_REFRESH_REUSE_GRACE
+	Issuer       string        // AUTH_ISSUER
+	Audience     string        // AUTH_AUDIENCE
+	Leeway       time.Duration // AUTH_LEEWAY
+	ResetTTL     time.Duration // AUTH_RESET_TTL
+	ShutdownWait time.Duration // AUTH_SHUTDOWN_TIMEOUT
+
+	Throttle       bool     // AUTH_THROTTLE (on|off)
+	RedisURL       string   // AUTH_REDIS_URL
+	CORSOrigins    []string // AUTH_CORS_ORIGINS, comma-separated
+	TrustedProxies []string // AUTH_TRUSTED_PROXIES, comma-separated IPs or CIDRs
+
+	SMTPURL  string // AUTH_SMTP_URL
+	MailFrom string // AUTH_MAIL_FROM
+	ResetURL string // AUTH_RESET_URL
+
+	MetricsToken string // AUTH_METRICS_TOKEN
+	// SQLiteSynchronous is PRAGMA synchronous for SQLite: FULL (default) keeps
+	// every acknowledged write across power loss; NORMAL trades that for speed.
+	SQLiteSynchronous string // AUTH_SQLITE_SYNCHRONOUS
+	LogLevel          string // AUTH_LOG_LEVEL: debug, info, warn, error
+}
+
+// Defaults returns the contract's defaults.
+func Defaults() Config {
+	return Config{
+		Addr:              ":8000",
+		DatabaseURL:       "sqlite://data/auth.db",
+		DataDir:           "data",
+		SigningAlg:        "HS256",
+		AccessTTL:         30 * time.Minute,
+		RefreshTTL:        24 * time.Hour,
+		ReuseGrace:        10 * time.Second,
+		ResetTTL:          time.Hour,
+		ShutdownWait:      15 * time.Second,
+		Throttle:          true,
+		MailFrom:          "authsvc <no-reply@localhost>",
+		ResetURL:          "http://localhost:8000/reset-password",
+		SQLiteSynchronous: "FULL",
+		LogLevel:          "info",
+	}
+}
+
+// Load reads the variables through getenv (os.Getenv in production, a map in
+// tests) on top of Defaults and validates the result.
+func Load(getenv func(string) string) (Config, error) {
+	c := Defaults()
+	p := parser{getenv: getenv}
+	p.str("AUTH_ADDR", &c.Addr)
+	p.str("AUTH_DATABASE_URL", &c.DatabaseURL)
+	p.str("AUTH_DATA_DIR", &c.DataDir)
+	p.str("AUTH_SECRET_KEY", &c.SecretKey)
+	p.str("AUTH_SIGNING_ALG", &c.SigningAlg)
+	p.str("AUTH_SIGNING_KEY_FILE", &c.SigningKeyFile)
+	p.dur("AUTH_ACCESS_TTL", &c.AccessTTL)
+	p.dur("AUTH_REFRESH_TTL", &c.RefreshTTL)
+	p.dur("AUTH_REFRESH_REUSE_GRACE", &c.ReuseGrace)
+	p.str("AUTH_ISSUER", &c.Issuer)
+	p.str("AUTH_AUDIENCE", &c.Audience)
+	p.dur("AUTH_LEEWAY", &c.Leeway)
+	p.dur("AUTH_RESET_TTL", &c.ResetTTL)
+	p.dur("AUTH_SHUTDOWN_TIMEOUT", &c.ShutdownWait)
+	p.onOff("AUTH_THROTTLE", &c.Throttle)
+	p.str("AUTH_REDIS_URL", &c.RedisURL)
+	p.list("AUTH_CORS_ORIGINS", &c.CORSOrigins)
+	p.list("AUTH_TRUSTED_PROXIES", &c.TrustedProxies)
+	p.str("AUTH_SMTP_URL", &c.SMTPURL)
+	p.str("AUTH_MAIL_FROM", &c.MailFrom)
+	p.str("AUTH_RESET_URL", &c.ResetURL)
+	p.str("AUTH_METRICS_TOKEN", &c.MetricsToken)
+	p.str("AUTH_SQLITE_SYNCHRONOUS", &c.SQLiteSynchronous)
+	p.str("AUTH_LOG_LEVEL", &c.LogLevel)
+	if p.err != nil {
+		return Config{}, p.err
+	}
+	return c, c.Validate()
+}
+
+// Validate checks every setting and names the first bad variable.
+func (c *Config) Validate() error {
+	bad := func(name, why string) error { return fmt.Errorf("config: %s: %s", name, why) }
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return bad("AUTH_ADDR", "want host:port or :port")
+	}
+	if _, _, err := c.Database(); err != nil {
+		return bad("AUTH_DATABASE_URL", err.Error())
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		return bad("AUTH_DATA_DIR", "must not be empty")
+	}
+	switch c.SigningAlg {
+	case "HS256", "RS256", "ES256", "EdDSA":
+	default:
+		return bad("AUTH_SIGNING_ALG", "want HS256, RS256, ES256 or EdDSA")
+	}
+	if c.SecretKey != "" && len(c.SecretKey) < 32 {
+		return bad("AUTH_SECRET_KEY", "must be at least 32 characters")
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+		min  time.Duration
+	}{
+		{"AUTH_ACCESS_TTL", c.AccessTTL, time.Second},
+		{"AUTH_REFRESH_TTL", c.RefreshTTL, time.Second},
+		{"AUTH_REFRESH_REUSE_GRACE", c.ReuseGrace, 0},
+		{"AUTH_LEEWAY", c.Leeway, 0},
+		{"AUTH_RESET_TTL", c.ResetTTL, time.Second},
+		{"AUTH_SHUTDOWN_TIMEOUT", c.ShutdownWait, 0},
+	} {
+		if d.v < d.min {
+			return bad(d.name, fmt.Sprintf("must be at least %s", d.min))
+		}
+	}
+	if c.RefreshTTL < c.AccessTTL {
+		return bad("AUTH_REFRESH_TTL", "must not be shorter than AUTH_ACCESS_TTL")
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+			return bad("AUTH_REDIS_URL", "want redis://host:port[/db]")
+		}
+	}
+	for _, o := range c.CORSOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			return bad("AUTH_CORS_ORIGINS", fmt.Sprintf("%q is not an origin like https://app.example.com", o))
+		}
+	}
+	for _, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return bad("AUTH_TRUSTED_PROXIES", fmt.Sprintf("%q is not an IP or CIDR", p))
+			}
+		}
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			return bad("AUTH_SMTP_URL", "want smtp://user:pass@host:port or smtps://...")
+		}
+	}
+	switch strings.ToUpper(c.SQLiteSynchronous) {
+	case "FULL", "NORMAL", "EXTRA":
+		c.SQLiteSynchronous = strings.ToUpper(c.SQLiteSynchronous)
+	default:
+		return bad("AUTH_SQLITE_SYNCHRONOUS", "want FULL, NORMAL or EXTRA")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("AUTH_LOG_LEVEL", "want debug, info, warn or error")
+	}
+	return nil
+}
+
+// Database splits DatabaseURL into a driver name ("sqlite" or "postgres") and
+// the driver's DSN (a file path for SQLite, the URL itself for PostgreSQL).
+func (c *Config) Database() (driver, dsn string, err error) {
+	switch {
+	case strings.HasPrefix(c.DatabaseURL, "sqlite://"):
+		path := strings.TrimPrefix(c.DatabaseURL, "sqlite://")
+		if path == "" {
+			return "", "", fmt.Errorf("sqlite:// needs a file path")
+		}
+		return "sqlite", path, nil
+	case strings.HasPrefix(c.DatabaseURL, "postgres://"), strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		if _, err := url.Parse(c.DatabaseURL); err != nil {
+			return "", "", fmt.Errorf("not a URL")
+		}
+		return "postgres", c.DatabaseURL, nil
+	}
+	return "", "", fmt.Errorf("want sqlite://PATH or postgres://...")
+}
+
+type parser struct {
+	getenv func(string) string
+	err    error
+}
+
+func (p *parser) lookup(name string) (string, bool) {
+	v := strings.TrimSpace(p.getenv(name))
+	return v, v != "" && p.err == nil
+}
+
+func (p *parser) str(name string, dst *string) {
+	if v, ok := p.lookup(name); ok {
+		*dst = v
+	}
+}
+
+func (p *parser) dur(name string, dst *time.Duration) {
+	v, ok := p.lookup(name)
+	if !ok {
+		return
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		p.err = fmt.Errorf("config: %s: %q is not a Go duration such as 30m or 10s", name, v)
+		return
+	}
+	*dst = d
+}
+
+func (p *parser) onOff(name string, dst *bool) {
+	v, ok := p.lookup(name)
+	if !ok {
+		return
+	}
+	switch strings.ToLower(v) {
+	case "on", "true", "1", "yes":
+		*dst = true
+	case "off", "false", "0", "no":
+		*dst = false
+	default:
+		p.err = fmt.Errorf("config: %s: %q: want on or off", name, v)
+	}
+}
+
+func (p *parser) list(name string, dst *[]string) {
+	v, ok := p.lookup(name)
+	if !ok {
+		return
+	}
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, strings.TrimSuffix(s, "/"))
+		}
+	}
+	*dst = out
+}

@@ -1,0 +1,146 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"authsvc/accounts"
+	"authsvc/apierr"
+	"authsvc/middleware"
+	"authsvc/passwords"
+)
+
+var empty = struct{}{}
+
+func (a *api) register(c *gin.Context) error {
+	b, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	u, err := a.Accounts.Register(c.Request.Context(), accounts.RegisterInput{
+		Username: b.field("username"), Password: b.field("password"), Email: b.field("email"),
+		Bio: b.field("bio"), ProfilePicture: b.field("profile_picture"),
+	})
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusCreated, newOwnUser(u))
+	return nil
+}
+
+// credentials reads username and password with DRF's field errors.
+func credentials(c *gin.Context) (username, password string, err error) {
+	b, err := readBody(c)
+	if err != nil {
+		return "", "", err
+	}
+	var v apierr.Validation
+	username = requiredField(&v, "username", b.field("username"))
+	password = requiredField(&v, "password", b.field("password"))
+	if len(password) > passwords.MaxBytes {
+		v.Add("password", "Ensure this field has no more than 1024 bytes.")
+	}
+	return username, password, v.Err()
+}
+
+// requiredField applies DRF's required/blank/null/type messages.
+func requiredField(v *apierr.Validation, name string, f accounts.Field) string {
+	switch f.State {
+	case accounts.Missing:
+		v.Add(name, "This field is required.")
+	case accounts.Null:
+		v.Add(name, "This field may not be null.")
+	case accounts.NotString:
+		v.Add(name, "Not a valid string.")
+	default:
+		if f.Value == "" {
+			v.Add(name, "This field may not be blank.")
+		}
+	}
+	return f.Value
+}
+
+func (a *api) token(c *gin.Context) error {
+	username, password, err := credentials(c)
+	if err != nil {
+		return err
+	}
+	pair, err := a.Accounts.Login(c.Request.Context(), username, password, meta(c))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, pair)
+	return nil
+}
+
+// oneToken reads the single token field of refresh, verify and logout.
+func oneToken(c *gin.Context, name string) (string, error) {
+	b, err := readBody(c)
+	if err != nil {
+		return "", err
+	}
+	var v apierr.Validation
+	raw := requiredField(&v, name, b.field(name))
+	return raw, v.Err()
+}
+
+func (a *api) refresh(c *gin.Context) error {
+	raw, err := oneToken(c, "refresh")
+	if err != nil {
+		return err
+	}
+	pair, err := a.Accounts.Refresh(c.Request.Context(), raw)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, pair)
+	return nil
+}
+
+func (a *api) verify(c *gin.Context) error {
+	raw, err := oneToken(c, "token")
+	if err != nil {
+		return err
+	}
+	if err := a.Accounts.VerifyToken(c.Request.Context(), raw); err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, empty)
+	return nil
+}
+
+func (a *api) logout(c *gin.Context) error {
+	raw, err := oneToken(c, "refresh")
+	if err != nil {
+		return err
+	}
+	if err := a.Accounts.Logout(c.Request.Context(), raw); err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, empty)
+	return nil
+}
+
+func (a *api) logoutAll(c *gin.Context) error {
+	if err := a.Accounts.LogoutAll(c.Request.Context(), middleware.PrincipalFrom(c)); err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, empty)
+	return nil
+}
+
+func (a *api) changePassword(c *gin.Context) error {
+	b, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	err = a.Accounts.ChangePassword(c.Request.Context(), middleware.PrincipalFrom(c), accounts.ChangePasswordInput{
+		OldPassword: b.field("old_password"), NewPassword: b.field("new_password"),
+	})
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"detail": "Password has been changed."})
+	return nil
+}

@@ -1,0 +1,131 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+
+	"authsvc/accounts"
+	"authsvc/apierr"
+)
+
+// body is a decoded request body: JSON, form or multipart. Fields are read by
+// exact name into request structs that hold only writable fields; nothing is
+// bound into a model, and Go's case-insensitive JSON matching never applies
+// (a body with "Is_Staff" sets nothing).
+type body struct {
+	json   map[string]json.RawMessage
+	values url.Values
+	files  map[string][]*multipart.FileHeader
+}
+
+// maxMultipartMemory is how much of a multipart body is held in memory
+// before parts spill to temporary files.
+const maxMultipartMemory = 4 << 20
+
+// readBody decodes the request body by its Content-Type. An empty body is an
+// empty object whatever the type; any other type is 415.
+func readBody(c *gin.Context) (*body, error) {
+	raw := c.GetHeader("Content-Type")
+	if raw == "" {
+		b, err := io.ReadAll(c.Request.Body)
+		if err != nil {
+			return nil, readErr(err)
+		}
+		if len(bytes.TrimSpace(b)) == 0 {
+			return &body{}, nil
+		}
+		return nil, apierr.UnsupportedMedia("")
+	}
+	mt, _, err := mime.ParseMediaType(raw)
+	if err != nil {
+		return nil, apierr.UnsupportedMedia(raw)
+	}
+	switch {
+	case mt == "application/json" || (len(mt) > 5 && mt[len(mt)-5:] == "+json"):
+		b, err := io.ReadAll(c.Request.Body)
+		if err != nil {
+			return nil, readErr(err)
+		}
+		if len(bytes.TrimSpace(b)) == 0 {
+			return &body{}, nil
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) {
+				return nil, apierr.NonField(fmt.Sprintf("Invalid data. Expected a dictionary, but got %s.", typeErr.Value))
+			}
+			return nil, apierr.Parse("JSON parse error - " + jsonErrorText(err))
+		}
+		if m == nil { // the body was the literal null
+			return nil, apierr.NonField("Invalid data. Expected a dictionary, but got null.")
+		}
+		return &body{json: m}, nil
+	case mt == "application/x-www-form-urlencoded":
+		if err := c.Request.ParseForm(); err != nil {
+			return nil, readErr(err)
+		}
+		return &body{values: c.Request.PostForm}, nil
+	case mt == "multipart/form-data":
+		if err := c.Request.ParseMultipartForm(maxMultipartMemory); err != nil {
+			return nil, readErr(err)
+		}
+		f := c.Request.MultipartForm
+		return &body{values: f.Value, files: f.File}, nil
+	}
+	return nil, apierr.UnsupportedMedia(mt)
+}
+
+// jsonErrorText is the decoder's message without anything from the body.
+func jsonErrorText(err error) string {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Sprintf("%s (at byte %d)", syn.Error(), syn.Offset)
+	}
+	return "invalid JSON"
+}
+
+func readErr(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return apierr.TooLarge
+	}
+	if errors.Is(err, multipart.ErrMessageTooLarge) {
+		return apierr.TooLarge
+	}
+	return apierr.Parse("Malformed request body.").WithCause(err)
+}
+
+// field returns a string field and how it arrived.
+func (b *body) field(name string) accounts.Field {
+	if b.json != nil {
+		raw, ok := b.json[name]
+		if !ok {
+			return accounts.Field{State: accounts.Missing}
+		}
+		if string(bytes.TrimSpace(raw)) == "null" {
+			return accounts.Field{State: accounts.Null}
+		}
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return accounts.Field{State: accounts.NotString}
+		}
+		return accounts.Field{Value: s, State: accounts.Present}
+	}
+	if vs, ok := b.values[name]; ok && len(vs) > 0 {
+		return accounts.Field{Value: vs[0], State: accounts.Present}
+	}
+	return accounts.Field{State: accounts.Missing}
+}
+
+// has reports whether the body names the field at all.
+func (b *body) has(name string) bool { return b.field(name).State != accounts.Missing }

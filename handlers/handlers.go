@@ -1,0 +1,45 @@
+// Package handlers is the HTTP layer: it mounts the routes, decodes request
+// bodies into request structs, calls one service method per endpoint and
+// writes the result. Errors are returned, never written here: the one
+// renderer in middleware turns them into JSON.
+package handlers
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"authsvc/accounts"
+	"authsvc/middleware"
+	"authsvc/models"
+)
+
+// Deps are what the HTTP layer needs.
+type Deps struct {
+	Accounts *accounts.Service
+	Store    *models.Store
+	Log      *slog.Logger
+	Now      func() time.Time
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed;
+	// empty means the client IP is the socket's peer.
+	TrustedProxies []string
+}
+
+type api struct {
+	Deps
+	auth *middleware.Auth
+}
+
+// handle adapts a handler that returns an error.
+func handle(f func(c *gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := f(c); err != nil {
+			middleware.RenderError(c, err)
+		}
+	}
+}
+
+func meta(c *gin.Context) accounts.Meta {
+	return accounts.Meta{UserAgent: c.Request.UserAgent(), IP: c.ClientIP()}
+}

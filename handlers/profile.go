@@ -1,0 +1,52 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"authsvc/accounts"
+	"authsvc/middleware"
+)
+
+func (a *api) profile(c *gin.Context) error {
+	c.JSON(http.StatusOK, newOwnUser(&middleware.PrincipalFrom(c).User))
+	return nil
+}
+
+// profileInput reads the writable profile fields; anything else in the body
+// (id, is_staff, is_active, date_joined, counts) is ignored.
+func profileInput(b *body, full bool) accounts.ProfileInput {
+	return accounts.ProfileInput{
+		Username: b.field("username"), Email: b.field("email"), Bio: b.field("bio"),
+		ProfilePicture: b.field("profile_picture"),
+		Password:       b.field("password"), CurrentPassword: b.field("current_password"),
+		Full: full,
+	}
+}
+
+func (a *api) updateProfile(c *gin.Context) error {
+	b, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	u, err := a.Accounts.UpdateProfile(c.Request.Context(), middleware.PrincipalFrom(c),
+		profileInput(b, c.Request.Method == http.MethodPut))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, newOwnUser(u))
+	return nil
+}
+
+func (a *api) deleteProfile(c *gin.Context) error {
+	b, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if err := a.Accounts.DeleteAccount(c.Request.Context(), middleware.PrincipalFrom(c), b.field("password")); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	return nil
+}

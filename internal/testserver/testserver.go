@@ -1,0 +1,247 @@
+// Package testserver starts the real service for tests: the full Gin engine
+// behind a real loopback listener, on a real SQLite file in t.TempDir(), with
+// a clock the test can move. It also has small client helpers so tests do not
+// copy request plumbing.
+package testserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"authsvc/app"
+	"authsvc/config"
+	"authsvc/passwords"
+)
+
+// Clock is a settable clock.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock starts at now (UTC).
+func NewClock() *Clock { return &Clock{t: time.Now().UTC()} }
+
+// Now returns the current fake time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// FastHash are argon2id parameters cheap enough for tests. Tests that
+// measure login timing use passwords.OWASP instead.
+var FastHash = passwords.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// Options tune New.
+type Options struct {
+	// Env overrides AUTH_* variables.
+	Env map[string]string
+	// Dir holds the database and data folder; empty: t.TempDir(). Reuse a
+	// Dir to restart the service on the same data.
+	Dir string
+	// Clock; nil: a new Clock.
+	Clock *Clock
+	// HashParams; nil: FastHash.
+	HashParams *passwords.Params
+	// Log receives the service's logs; nil: discarded.
+	Log io.Writer
+}
+
+// Server is a running service.
+type Server struct {
+	URL    string
+	App    *app.App
+	Clock  *Clock
+	Dir    string
+	Client *http.Client
+	t      testing.TB
+	srv    *httptest.Server
+}
+
+// Secret is the fixed HS256 secret tests sign with.
+const Secret = "test-secret-test-secret-test-secret-0123456789"
+
+// New starts a server and stops it when the test ends.
+func New(t testing.TB, o Options) *Server {
+	t.Helper()
+	if o.Dir == "" {
+		o.Dir = t.TempDir()
+	}
+	if o.Clock == nil {
+		o.Clock = NewClock()
+	}
+	if o.HashParams == nil {
+		p := FastHash
+		o.HashParams = &p
+	}
+	env := map[string]string{
+		"AUTH_DATABASE_URL": "sqlite://" + filepath.Join(o.Dir, "auth.db"),
+		"AUTH_DATA_DIR":     filepath.Join(o.Dir, "data"),
+		"AUTH_SECRET_KEY":   Secret,
+		"AUTH_THROTTLE":     "off",
+	}
+	for k, v := range o.Env {
+		env[k] = v
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	w := o.Log
+	if w == nil {
+		w = io.Discard
+	}
+	log := slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	a, err := app.New(context.Background(), cfg, app.Options{Log: log, Now: o.Clock.Now, HashParams: o.HashParams})
+	if err != nil {
+		t.Fatalf("start app: %v", err)
+	}
+	hs := httptest.NewServer(a.Handler)
+	s := &Server{URL: hs.URL, App: a, Clock: o.Clock, Dir: o.Dir, Client: hs.Client(), t: t, srv: hs}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server and closes the database (idempotent).
+func (s *Server) Close() {
+	if s.srv == nil {
+		return
+	}
+	s.srv.Close()
+	s.App.Close()
+	s.srv = nil
+}
+
+// Response is a finished request.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a map (failing the test if it is not JSON).
+func (r *Response) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v: %q", err, r.Body)
+	}
+	return m
+}
+
+// Str returns a string field of the JSON body.
+func (r *Response) Str(t testing.TB, key string) string {
+	t.Helper()
+	v, _ := r.JSON(t)[key].(string)
+	return v
+}
+
+// Request describes one call.
+type Request struct {
+	Method, Path string
+	// JSON is marshalled as the body unless Body is set.
+	JSON        any
+	Body        io.Reader
+	ContentType string
+	Bearer      string
+	Header      map[string]string
+}
+
+// Do sends r and reads the whole answer.
+func (s *Server) Do(r Request) *Response {
+	s.t.Helper()
+	var body io.Reader = r.Body
+	ct := r.ContentType
+	if body == nil && r.JSON != nil {
+		b, err := json.Marshal(r.JSON)
+		if err != nil {
+			s.t.Fatalf("marshal: %v", err)
+		}
+		body = bytes.NewReader(b)
+		if ct == "" {
+			ct = "application/json"
+		}
+	}
+	req, err := http.NewRequest(r.Method, s.URL+r.Path, body)
+	if err != nil {
+		s.t.Fatalf("request: %v", err)
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	if r.Bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+r.Bearer)
+	}
+	for k, v := range r.Header {
+		req.Header.Set(k, v)
+	}
+	resp, err := s.Client.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", r.Method, r.Path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatalf("read body: %v", err)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// Post sends a JSON body.
+func (s *Server) Post(path string, body any) *Response {
+	s.t.Helper()
+	return s.Do(Request{Method: http.MethodPost, Path: path, JSON: body})
+}
+
+// Pair is a login or refresh answer.
+type Pair struct{ Access, Refresh string }
+
+// Register creates a user and fails the test if that does not answer 201.
+func (s *Server) Register(username, password string) map[string]any {
+	s.t.Helper()
+	r := s.Post("/api/auth/register/", map[string]string{"username": username, "password": password})
+	if r.Status != http.StatusCreated {
+		s.t.Fatalf("register %s: %d %s", username, r.Status, r.Body)
+	}
+	return r.JSON(s.t)
+}
+
+// Login logs in and fails the test unless it answers 200 with a pair.
+func (s *Server) Login(username, password string) Pair {
+	s.t.Helper()
+	r := s.Post("/api/auth/token/", map[string]string{"username": username, "password": password})
+	if r.Status != http.StatusOK {
+		s.t.Fatalf("login %s: %d %s", username, r.Status, r.Body)
+	}
+	p := Pair{Access: r.Str(s.t, "access"), Refresh: r.Str(s.t, "refresh")}
+	if p.Access == "" || p.Refresh == "" {
+		s.t.Fatalf("login %s: no tokens in %s", username, r.Body)
+	}
+	return p
+}
+
+// NewUser registers a user with a unique name and logs in.
+func (s *Server) NewUser(name string) (Pair, string) {
+	s.t.Helper()
+	pw := "pw-" + strings.Repeat(name, 1) + "-Xk7#long"
+	s.Register(name, pw)
+	return s.Login(name, pw), pw
+}

@@ -1,0 +1,151 @@
+// Command authsvc is a JWT access/refresh token service: register, log in,
+// refresh with rotation and reuse detection, sessions, and the management
+// commands an operator needs. Run "authsvc help" for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"authsvc/app"
+	"authsvc/config"
+	"authsvc/middleware"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	code, err := run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "authsvc:", err)
+	}
+	os.Exit(code)
+}
+
+const usage = `usage: authsvc [command]
+
+commands:
+  serve      run the HTTP service (the default)
+  migrate    create or upgrade the database schema, then exit
+  version    print the version
+  help       show this text
+
+Configuration comes from AUTH_* environment variables; see README.md.
+`
+
+// run dispatches the command and returns the exit code.
+func run(args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0, nil
+	case "version":
+		fmt.Fprintln(stdout, "authsvc", version)
+		return 0, nil
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return 1, err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	switch cmd {
+	case "serve":
+		if len(args) > 0 {
+			fmt.Fprint(stderr, usage)
+			return 2, nil
+		}
+		if err := serve(cfg, log); err != nil {
+			return 1, err
+		}
+		return 0, nil
+	case "migrate":
+		a, err := app.New(context.Background(), cfg, app.Options{Log: log})
+		if err != nil {
+			return 1, err
+		}
+		defer a.Close()
+		fmt.Fprintln(stdout, "schema is up to date")
+		return 0, nil
+	}
+	fmt.Fprintf(stderr, "authsvc: unknown command %q\n\n%s", cmd, usage)
+	return 2, nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(middleware.ContextHandler{Handler: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})})
+}
+
+// serve runs the HTTP server until SIGINT or SIGTERM, then drains: the
+// listener closes at once, in-flight requests get AUTH_SHUTDOWN_TIMEOUT to
+// finish, and the database is closed last.
+func serve(cfg config.Config, log *slog.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	a, err := app.New(ctx, cfg, app.Options{Log: log})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           a.Handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("authsvc listening", "addr", ln.Addr().String(), "database", redactDB(cfg.DatabaseURL), "version", version)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	stop()
+	log.Info("shutting down", "timeout", cfg.ShutdownWait.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownWait)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// redactDB hides a password in a database URL before it is logged.
+func redactDB(raw string) string {
+	u, err := urlParse(raw)
+	if err != nil {
+		return "(unparseable)"
+	}
+	return u
+}

@@ -1,0 +1,84 @@
+// Package models holds the GORM models and every query the service makes.
+// It knows nothing of HTTP or JWTs; callers pass times in (UTC) so that tests
+// can move the clock.
+package models
+
+import (
+	"errors"
+	"time"
+)
+
+// User is an account. Username keeps the spelling the user chose (after NFKC);
+// UsernameKey is its case-folded form and carries the uniqueness rule, so that
+// "Alice" and "alice" are one user. EmailKey is NULL when there is no email,
+// since a unique index allows many NULLs but only one "".
+type User struct {
+	ID             int64      `gorm:"primaryKey"`
+	Username       string     `gorm:"size:150;not null"`
+	UsernameKey    string     `gorm:"size:150;not null;uniqueIndex"`
+	Email          string     `gorm:"size:254;not null"`
+	EmailKey       *string    `gorm:"size:254;uniqueIndex"`
+	PasswordHash   string     `gorm:"size:255;not null"`
+	Bio            string     `gorm:"size:500;not null"`
+	ProfilePicture string     `gorm:"size:2048;not null"`
+	IsStaff        bool       `gorm:"not null"`
+	IsSuperuser    bool       `gorm:"not null"`
+	IsActive       bool       `gorm:"not null"`
+	DateJoined     time.Time  `gorm:"not null"`
+	LastLogin      *time.Time ``
+	FollowersCount int64      `gorm:"not null"`
+	FollowingCount int64      `gorm:"not null"`
+}
+
+// Session is one login. Access and refresh tokens carry its id (sid); a
+// session that is revoked or past ExpiresAt makes all of them fail.
+type Session struct {
+	ID           string     `gorm:"primaryKey;size:32"`
+	UserID       int64      `gorm:"not null;index"`
+	User         *User      `gorm:"constraint:OnDelete:CASCADE" json:"-"`
+	CreatedAt    time.Time  `gorm:"not null"`
+	LastUsedAt   time.Time  `gorm:"not null"`
+	ExpiresAt    time.Time  `gorm:"not null;index"`
+	RevokedAt    *time.Time ``
+	RevokeReason string     `gorm:"size:32;not null"`
+	UserAgent    string     `gorm:"size:512;not null"`
+	IP           string     `gorm:"size:64;not null"`
+}
+
+// Live reports whether the session still authorises its tokens at now.
+func (s *Session) Live(now time.Time) bool {
+	return s.RevokedAt == nil && now.Before(s.ExpiresAt)
+}
+
+// RefreshToken records one issued refresh token by the SHA-256 of its jti
+// (never the token). UsedAt is set when it is rotated away; a second use is
+// either a racing tab (inside the grace interval) or theft.
+type RefreshToken struct {
+	JTIHash   string     `gorm:"primaryKey;size:64"`
+	SessionID string     `gorm:"size:32;not null;index"`
+	Session   *Session   `gorm:"constraint:OnDelete:CASCADE" json:"-"`
+	IssuedAt  time.Time  `gorm:"not null"`
+	ExpiresAt time.Time  `gorm:"not null;index"`
+	UsedAt    *time.Time ``
+}
+
+// Revocation reasons, kept on the session for audit.
+const (
+	ReasonLogout         = "logout"
+	ReasonLogoutAll      = "logout_all"
+	ReasonPasswordChange = "password_change"
+	ReasonPasswordReset  = "password_reset"
+	ReasonAdmin          = "admin"
+	ReasonDeactivated    = "deactivated"
+	ReasonReuse          = "refresh_reuse"
+	ReasonUser           = "ended_by_user"
+)
+
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrUsernameTaken = errors.New("username taken")
+	ErrEmailTaken    = errors.New("email taken")
+)
+
+// All lists every model, for migrations.
+func All() []any { return []any{&User{}, &Session{}, &RefreshToken{}} }

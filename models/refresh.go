@@ -1,0 +1,103 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// RotateResult says what happened to a presented refresh token.
+type RotateResult int
+
+const (
+	// Rotated: the token was live and unused; it is now retired and the
+	// successor is stored.
+	Rotated RotateResult = iota + 1
+	// AlreadyUsed: the token had been rotated before, at UsedAt.
+	AlreadyUsed
+	// Unknown: no such token (never issued here, or cleaned up after expiry).
+	Unknown
+	// SessionEnded: the token's session is revoked or expired.
+	SessionEnded
+)
+
+// Rotation is the outcome of Rotate.
+type Rotation struct {
+	Result  RotateResult
+	UsedAt  time.Time // when AlreadyUsed
+	Session Session   // the token's session, when found
+}
+
+// Rotate retires the refresh token parentHash and stores child as its
+// successor, extending the session to child.ExpiresAt, in one transaction.
+//
+// The race it closes: two tabs (or two instances) present the same token at
+// once. The conditional UPDATE ... WHERE used_at IS NULL lets exactly one of
+// them win; on SQLite the writer lock serialises them, on PostgreSQL the
+// loser's UPDATE waits for the winner's row lock and then matches no row.
+// The loser then reads the winner's committed used_at and the caller decides
+// between the grace answer and reuse detection.
+func (s *Store) Rotate(ctx context.Context, parentHash string, child *RefreshToken, now time.Time) (Rotation, error) {
+	var out Rotation
+	err := s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var parent RefreshToken
+		err := tx.Where("jti_hash = ?", parentHash).Take(&parent).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			out.Result = Unknown
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("load refresh token: %w", err)
+		}
+		if err := tx.Where("id = ?", parent.SessionID).Take(&out.Session).Error; err != nil {
+			return fmt.Errorf("load session %s: %w", parent.SessionID, err)
+		}
+		if !out.Session.Live(now) {
+			out.Result = SessionEnded
+			return nil
+		}
+		res := tx.Model(&RefreshToken{}).Where("jti_hash = ? AND used_at IS NULL", parentHash).Update("used_at", now)
+		if res.Error != nil {
+			return fmt.Errorf("retire refresh token: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			var used RefreshToken
+			if err := tx.Where("jti_hash = ?", parentHash).Take(&used).Error; err != nil {
+				return fmt.Errorf("reload refresh token: %w", err)
+			}
+			out.Result = AlreadyUsed
+			if used.UsedAt != nil {
+				out.UsedAt = *used.UsedAt
+			}
+			return nil
+		}
+		child.SessionID = parent.SessionID
+		if err := tx.Create(child).Error; err != nil {
+			return fmt.Errorf("store successor refresh token: %w", err)
+		}
+		if err := tx.Model(&Session{}).Where("id = ?", parent.SessionID).
+			Updates(map[string]any{"expires_at": child.ExpiresAt, "last_used_at": now}).Error; err != nil {
+			return fmt.Errorf("extend session: %w", err)
+		}
+		out.Session.ExpiresAt, out.Session.LastUsedAt = child.ExpiresAt, now
+		out.Result = Rotated
+		return nil
+	})
+	return out, err
+}
+
+// RefreshByHash loads a refresh token row.
+func (s *Store) RefreshByHash(ctx context.Context, hash string) (*RefreshToken, error) {
+	var rt RefreshToken
+	err := s.R.WithContext(ctx).Where("jti_hash = ?", hash).Take(&rt).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load refresh token: %w", err)
+	}
+	return &rt, nil
+}

@@ -1,0 +1,143 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// CreateSession stores a new session and its first refresh token together.
+func (s *Store) CreateSession(ctx context.Context, sess *Session, first *RefreshToken, lastLogin time.Time) error {
+	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(sess).Error; err != nil {
+			return fmt.Errorf("create session: %w", err)
+		}
+		if err := tx.Create(first).Error; err != nil {
+			return fmt.Errorf("create refresh token: %w", err)
+		}
+		if err := tx.Model(&User{}).Where("id = ?", sess.UserID).Update("last_login", lastLogin).Error; err != nil {
+			return fmt.Errorf("set last_login: %w", err)
+		}
+		return nil
+	})
+}
+
+// AuthRow is what the authentication middleware needs about a session and its
+// user, read in one indexed query.
+type AuthRow struct {
+	User       User
+	ExpiresAt  time.Time
+	RevokedAt  sql.NullTime
+	LastUsedAt time.Time
+}
+
+const authQuery = `SELECT s.expires_at, s.revoked_at, s.last_used_at,
+ u.id, u.username, u.username_key, u.email, u.email_key, u.password_hash, u.bio, u.profile_picture,
+ u.is_staff, u.is_superuser, u.is_active, u.date_joined, u.last_login, u.followers_count, u.following_count
+ FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`
+
+func (s *Store) prepare(ctx context.Context) error {
+	st, err := s.sqlR.PrepareContext(ctx, s.rebind(authQuery))
+	if err != nil {
+		return fmt.Errorf("prepare auth query: %w", err)
+	}
+	s.authStmt = st
+	return nil
+}
+
+// AuthLookup loads session sid with its user: the single query behind every
+// Bearer-authenticated request.
+func (s *Store) AuthLookup(ctx context.Context, sid string, row *AuthRow) error {
+	u := &row.User
+	var lastLogin sql.NullTime
+	var emailKey sql.NullString
+	err := s.authStmt.QueryRowContext(ctx, sid).Scan(&row.ExpiresAt, &row.RevokedAt, &row.LastUsedAt,
+		&u.ID, &u.Username, &u.UsernameKey, &u.Email, &emailKey, &u.PasswordHash, &u.Bio, &u.ProfilePicture,
+		&u.IsStaff, &u.IsSuperuser, &u.IsActive, &u.DateJoined, &lastLogin, &u.FollowersCount, &u.FollowingCount)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("auth lookup: %w", err)
+	}
+	if lastLogin.Valid {
+		t := lastLogin.Time
+		u.LastLogin = &t
+	}
+	if emailKey.Valid {
+		k := emailKey.String
+		u.EmailKey = &k
+	}
+	return nil
+}
+
+// TouchSession records activity on a session.
+func (s *Store) TouchSession(ctx context.Context, sid string, now time.Time) error {
+	err := s.W.WithContext(ctx).Model(&Session{}).Where("id = ?", sid).Update("last_used_at", now).Error
+	if err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// SessionByID loads one session.
+func (s *Store) SessionByID(ctx context.Context, id string) (*Session, error) {
+	var sess Session
+	err := s.R.WithContext(ctx).Where("id = ?", id).Take(&sess).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load session: %w", err)
+	}
+	return &sess, nil
+}
+
+// LiveSessions lists a user's live sessions, newest first, one page at a time.
+func (s *Store) LiveSessions(ctx context.Context, userID int64, now time.Time, offset, limit int) ([]Session, int64, error) {
+	q := s.R.WithContext(ctx).Model(&Session{}).
+		Where("user_id = ? AND revoked_at IS NULL AND expires_at > ?", userID, now)
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count sessions: %w", err)
+	}
+	var out []Session
+	if err := q.Order("created_at DESC, id").Offset(offset).Limit(limit).Find(&out).Error; err != nil {
+		return nil, 0, fmt.Errorf("list sessions: %w", err)
+	}
+	return out, total, nil
+}
+
+// RevokeSession ends session id if it belongs to userID (0: any user) and is
+// still live. found is false when no such session of that user exists.
+func (s *Store) RevokeSession(ctx context.Context, id string, userID int64, reason string, now time.Time) (found bool, err error) {
+	q := s.W.WithContext(ctx).Model(&Session{}).Where("id = ? AND revoked_at IS NULL", id)
+	if userID != 0 {
+		q = q.Where("user_id = ?", userID)
+	}
+	res := q.Updates(map[string]any{"revoked_at": now, "revoke_reason": reason})
+	if res.Error != nil {
+		return false, fmt.Errorf("revoke session: %w", res.Error)
+	}
+	return res.RowsAffected > 0, nil
+}
+
+// RevokeUserSessions ends every live session of userID except keep.
+func (s *Store) RevokeUserSessions(ctx context.Context, userID int64, keep, reason string, now time.Time) error {
+	return revokeUserSessions(s.W.WithContext(ctx), userID, keep, reason, now)
+}
+
+func revokeUserSessions(db *gorm.DB, userID int64, keep, reason string, now time.Time) error {
+	q := db.Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", userID)
+	if keep != "" {
+		q = q.Where("id <> ?", keep)
+	}
+	if err := q.Updates(map[string]any{"revoked_at": now, "revoke_reason": reason}).Error; err != nil {
+		return fmt.Errorf("revoke sessions of user %d: %w", userID, err)
+	}
+	return nil
+}

@@ -1,0 +1,167 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Store is the database. W takes every write; R serves reads. On SQLite they
+// are separate pools over one file: W has a single connection, so writers
+// queue in Go instead of meeting SQLITE_BUSY ("database is locked"), and
+// every write transaction starts IMMEDIATE so it holds the write lock from its
+// first statement; readers use WAL snapshots and never wait for the writer.
+// On PostgreSQL both are the same pool.
+type Store struct {
+	W, R   *gorm.DB
+	Driver string
+	sqlW   *sql.DB
+	sqlR   *sql.DB
+	// authStmt is the one query of the authentication hot path, prepared once.
+	authStmt *sql.Stmt
+}
+
+// Options configure Open.
+type Options struct {
+	Driver      string // "sqlite" or "postgres"
+	DSN         string // file path or postgres URL
+	Synchronous string // SQLite PRAGMA synchronous: FULL, NORMAL, EXTRA
+	MaxConns    int    // PostgreSQL pool size (0: 4 per CPU)
+}
+
+// Open connects, applies connection settings and migrates the schema.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	cfg := &gorm.Config{Logger: logger.Discard, PrepareStmt: true, SkipDefaultTransaction: true}
+	s := &Store{Driver: o.Driver}
+	var err error
+	switch o.Driver {
+	case "sqlite":
+		if dir := filepath.Dir(o.DSN); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create database folder: %w", err)
+			}
+		}
+		sync := o.Synchronous
+		if sync == "" {
+			sync = "FULL"
+		}
+		base := "file:" + o.DSN + "?_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_synchronous=" + sync
+		if s.W, err = gorm.Open(sqlite.Open(base+"&_txlock=immediate"), cfg); err != nil {
+			return nil, fmt.Errorf("open sqlite writer %s: %w", o.DSN, err)
+		}
+		if s.sqlW, err = s.W.DB(); err != nil {
+			return nil, err
+		}
+		s.sqlW.SetMaxOpenConns(1)
+		s.sqlW.SetMaxIdleConns(1)
+		s.sqlW.SetConnMaxLifetime(0)
+		// Touch the file through the writer first so WAL mode is set before
+		// any read-only connection opens it.
+		if err := s.sqlW.PingContext(ctx); err != nil {
+			return nil, fmt.Errorf("open sqlite %s: %w", o.DSN, err)
+		}
+		if s.R, err = gorm.Open(sqlite.Open(base+"&_query_only=1"), cfg); err != nil {
+			return nil, fmt.Errorf("open sqlite reader %s: %w", o.DSN, err)
+		}
+		if s.sqlR, err = s.R.DB(); err != nil {
+			return nil, err
+		}
+		n := 2 * runtime.NumCPU()
+		s.sqlR.SetMaxOpenConns(n)
+		s.sqlR.SetMaxIdleConns(n)
+	case "postgres":
+		if s.W, err = gorm.Open(postgres.Open(o.DSN), cfg); err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		if s.sqlW, err = s.W.DB(); err != nil {
+			return nil, err
+		}
+		n := o.MaxConns
+		if n <= 0 {
+			n = 4 * runtime.NumCPU()
+		}
+		s.sqlW.SetMaxOpenConns(n)
+		s.sqlW.SetMaxIdleConns(n)
+		s.sqlW.SetConnMaxIdleTime(5 * time.Minute)
+		s.R, s.sqlR = s.W, s.sqlW
+	default:
+		return nil, fmt.Errorf("unknown database driver %q", o.Driver)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Migrate creates missing tables, columns and indexes. It only ever adds, so
+// running a newer binary on an older database upgrades it in place.
+func (s *Store) Migrate(ctx context.Context) error {
+	if err := s.W.WithContext(ctx).AutoMigrate(All()...); err != nil {
+		return fmt.Errorf("migrate schema: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers (readiness).
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.sqlR.PingContext(ctx); err != nil {
+		return err
+	}
+	var one int
+	return s.sqlR.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	var errs []string
+	if s.authStmt != nil {
+		s.authStmt.Close()
+	}
+	if s.sqlR != nil && s.sqlR != s.sqlW {
+		if err := s.sqlR.Close(); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if s.sqlW != nil {
+		if err := s.sqlW.Close(); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("close store: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// rebind turns ? placeholders into $n for PostgreSQL.
+func (s *Store) rebind(q string) string {
+	if s.Driver != "postgres" {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,135 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// uniqueViolation maps a unique-index failure on users to the sentinel for
+// the column. The pre-checks in the service give the friendly answer; this
+// closes the race between two registrations of one name.
+func uniqueViolation(err error) error {
+	msg := err.Error()
+	low := strings.ToLower(msg)
+	if !strings.Contains(low, "unique") && !strings.Contains(low, "duplicate key") {
+		return nil
+	}
+	switch {
+	case strings.Contains(low, "username_key"):
+		return ErrUsernameTaken
+	case strings.Contains(low, "email_key"):
+		return ErrEmailTaken
+	}
+	return nil
+}
+
+// CreateUser inserts u and sets its ID.
+func (s *Store) CreateUser(ctx context.Context, u *User) error {
+	if err := s.W.WithContext(ctx).Create(u).Error; err != nil {
+		if e := uniqueViolation(err); e != nil {
+			return e
+		}
+		return fmt.Errorf("create user: %w", err)
+	}
+	return nil
+}
+
+// UserByID loads one user.
+func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
+	return s.userWhere(ctx, s.R, "id = ?", id)
+}
+
+// UserByUsernameKey loads the user whose case-folded name is key. The column
+// condition is explicit: a struct condition would drop an empty value and
+// match the first row.
+func (s *Store) UserByUsernameKey(ctx context.Context, key string) (*User, error) {
+	return s.userWhere(ctx, s.R, "username_key = ?", key)
+}
+
+// UserByEmailKey loads the user with the case-folded email key.
+func (s *Store) UserByEmailKey(ctx context.Context, key string) (*User, error) {
+	return s.userWhere(ctx, s.R, "email_key = ?", key)
+}
+
+func (s *Store) userWhere(ctx context.Context, db *gorm.DB, cond string, arg any) (*User, error) {
+	var u User
+	err := db.WithContext(ctx).Where(cond, arg).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load user: %w", err)
+	}
+	return &u, nil
+}
+
+// UsernameKeyTaken reports whether another user (not exceptID) holds key.
+func (s *Store) UsernameKeyTaken(ctx context.Context, key string, exceptID int64) (bool, error) {
+	return s.exists(ctx, "username_key = ? AND id <> ?", key, exceptID)
+}
+
+// EmailKeyTaken reports whether another user (not exceptID) holds key.
+func (s *Store) EmailKeyTaken(ctx context.Context, key string, exceptID int64) (bool, error) {
+	return s.exists(ctx, "email_key = ? AND id <> ?", key, exceptID)
+}
+
+func (s *Store) exists(ctx context.Context, cond string, args ...any) (bool, error) {
+	var n int64
+	if err := s.R.WithContext(ctx).Model(&User{}).Where(cond, args...).Limit(1).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("check user: %w", err)
+	}
+	return n > 0, nil
+}
+
+// UpdateUser writes the given columns of user id. Callers name columns
+// explicitly (never a client-bound struct), so read-only fields cannot leak in.
+func (s *Store) UpdateUser(ctx context.Context, id int64, cols map[string]any) error {
+	if len(cols) == 0 {
+		return nil
+	}
+	res := s.W.WithContext(ctx).Model(&User{}).Where("id = ?", id).Updates(cols)
+	if res.Error != nil {
+		if e := uniqueViolation(res.Error); e != nil {
+			return e
+		}
+		return fmt.Errorf("update user %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// SetPasswordRevoking stores a new password hash and revokes the user's
+// sessions except keepSession ("" for none) in one transaction, so there is
+// no moment where the new password is set but stolen sessions still work.
+func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash, keepSession, reason string, now time.Time) error {
+	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Where("id = ?", id).Update("password_hash", hash)
+		if res.Error != nil {
+			return fmt.Errorf("set password of user %d: %w", id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return revokeUserSessions(tx, id, keepSession, reason, now)
+	})
+}
+
+// DeleteUser removes the user; sessions and refresh tokens go with it by
+// ON DELETE CASCADE.
+func (s *Store) DeleteUser(ctx context.Context, id int64) error {
+	res := s.W.WithContext(ctx).Where("id = ?", id).Delete(&User{})
+	if res.Error != nil {
+		return fmt.Errorf("delete user %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
