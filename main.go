@@ -120,6 +120,10 @@ func serve(cfg config.Config, log *slog.Logger) error {
 	}
 	log.Info("authsvc listening", "addr", ln.Addr().String(), "database", redactDB(cfg.DatabaseURL), "version", version)
 
+	jobs, stopJobs := context.WithCancel(context.Background())
+	defer stopJobs()
+	go a.Cleanup.Run(jobs)
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"authsvc/accounts"
+	"authsvc/cleanup"
 	"authsvc/config"
 	"authsvc/handlers"
 	"authsvc/models"
@@ -28,6 +29,8 @@ type App struct {
 	Accounts *accounts.Service
 	Handler  http.Handler
 	Log      *slog.Logger
+	// Cleanup deletes expired rows; serve runs it in the background.
+	Cleanup *cleanup.Job
 }
 
 // Options tune New beyond the Config (tests).
@@ -91,6 +94,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, ReuseGrace: cfg.ReuseGrace,
 		Secret: []byte(secret),
 	})
+	a.Cleanup = &cleanup.Job{Store: store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond}
 	a.Handler, err = handlers.New(handlers.Deps{
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
 		TrustedProxies: cfg.TrustedProxies,
