@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"authsvc/accounts"
@@ -50,6 +52,20 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	driver, dsn, err := cfg.Database()
+	if err != nil {
+		return nil, err
+	}
+	// Fail at start, with the reason, rather than on the first write.
+	dirs := []string{cfg.DataDir}
+	if driver == "sqlite" {
+		dirs = append(dirs, filepath.Dir(dsn))
+	}
+	for _, d := range dirs {
+		if err := writable(d); err != nil {
+			return nil, err
+		}
+	}
 	secret := cfg.SecretKey
 	if secret == "" {
 		s, created, err := tokens.LoadOrCreateSecret(cfg.DataDir)
@@ -61,10 +77,6 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 				"path", cfg.DataDir+"/secret_key")
 		}
 		secret = s
-	}
-	driver, dsn, err := cfg.Database()
-	if err != nil {
-		return nil, err
 	}
 	store, err := models.Open(ctx, models.Options{Driver: driver, DSN: dsn, Synchronous: cfg.SQLiteSynchronous})
 	if err != nil {
@@ -104,6 +116,20 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// writable creates dir if needed and checks that a file can be written in it.
+func writable(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data folder %s cannot be created: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("data folder %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // Close releases the database.
