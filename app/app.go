@@ -109,7 +109,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Cleanup = &cleanup.Job{Store: store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond}
 	a.Handler, err = handlers.New(handlers.Deps{
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
-		TrustedProxies: cfg.TrustedProxies,
+		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
 	})
 	if err != nil {
 		store.Close()
