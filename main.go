@@ -37,6 +37,7 @@ const usage = `usage: authsvc [command]
 commands:
   serve      run the HTTP service (the default)
   migrate    create or upgrade the database schema, then exit
+  backup PATH  write a consistent copy of the SQLite database to PATH (safe while serving)
   version    print the version
   help       show this text
 
@@ -80,6 +81,21 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		defer a.Close()
 		fmt.Fprintln(stdout, "schema is up to date")
 		return 0, nil
+	case "backup":
+		if len(args) != 1 {
+			fmt.Fprint(stderr, "usage: authsvc backup PATH\n")
+			return 2, nil
+		}
+		a, err := app.New(context.Background(), cfg, app.Options{Log: log})
+		if err != nil {
+			return 1, err
+		}
+		defer a.Close()
+		if err := a.Store.Backup(context.Background(), args[0]); err != nil {
+			return 1, err
+		}
+		fmt.Fprintln(stdout, "backup written to", args[0])
+		return 0, nil
 	}
 	fmt.Fprintf(stderr, "authsvc: unknown command %q\n\n%s", cmd, usage)
 	return 2, nil
@@ -119,6 +135,10 @@ func serve(cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	log.Info("authsvc listening", "addr", ln.Addr().String(), "database", redactDB(cfg.DatabaseURL), "version", version)
+
+	jobs, stopJobs := context.WithCancel(context.Background())
+	defer stopJobs()
+	go a.Cleanup.Run(jobs)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

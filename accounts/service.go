@@ -141,7 +141,7 @@ func internal(op string, err error) error {
 	if _, ok := apierr.As(err); ok {
 		return err
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) || models.IsUnavailable(err) {
 		return apierr.Unavailable.WithCause(fmt.Errorf("%s: %w", op, err))
 	}
 	return apierr.Internal.WithCause(fmt.Errorf("%s: %w", op, err))

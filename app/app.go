@@ -9,9 +9,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"authsvc/accounts"
+	"authsvc/cleanup"
 	"authsvc/config"
 	"authsvc/handlers"
 	"authsvc/models"
@@ -28,6 +31,8 @@ type App struct {
 	Accounts *accounts.Service
 	Handler  http.Handler
 	Log      *slog.Logger
+	// Cleanup deletes expired rows; serve runs it in the background.
+	Cleanup *cleanup.Job
 }
 
 // Options tune New beyond the Config (tests).
@@ -47,6 +52,20 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	driver, dsn, err := cfg.Database()
+	if err != nil {
+		return nil, err
+	}
+	// Fail at start, with the reason, rather than on the first write.
+	dirs := []string{cfg.DataDir}
+	if driver == "sqlite" {
+		dirs = append(dirs, filepath.Dir(dsn))
+	}
+	for _, d := range dirs {
+		if err := writable(d); err != nil {
+			return nil, err
+		}
+	}
 	secret := cfg.SecretKey
 	if secret == "" {
 		s, created, err := tokens.LoadOrCreateSecret(cfg.DataDir)
@@ -58,10 +77,6 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 				"path", cfg.DataDir+"/secret_key")
 		}
 		secret = s
-	}
-	driver, dsn, err := cfg.Database()
-	if err != nil {
-		return nil, err
 	}
 	store, err := models.Open(ctx, models.Options{Driver: driver, DSN: dsn, Synchronous: cfg.SQLiteSynchronous})
 	if err != nil {
@@ -91,15 +106,30 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, ReuseGrace: cfg.ReuseGrace,
 		Secret: []byte(secret),
 	})
+	a.Cleanup = &cleanup.Job{Store: store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond}
 	a.Handler, err = handlers.New(handlers.Deps{
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
-		TrustedProxies: cfg.TrustedProxies,
+		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
 	})
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
 	return a, nil
+}
+
+// writable creates dir if needed and checks that a file can be written in it.
+func writable(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data folder %s cannot be created: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("data folder %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // Close releases the database.

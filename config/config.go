@@ -29,6 +29,9 @@ type Config struct {
 	Leeway       time.Duration // AUTH_LEEWAY
 	ResetTTL     time.Duration // AUTH_RESET_TTL
 	ShutdownWait time.Duration // AUTH_SHUTDOWN_TIMEOUT
+	// RequestTimeout bounds the work of one request (database waits
+	// included), so a stalled database answers 503 instead of hanging.
+	RequestTimeout time.Duration // AUTH_REQUEST_TIMEOUT
 
 	Throttle       bool     // AUTH_THROTTLE (on|off)
 	RedisURL       string   // AUTH_REDIS_URL
@@ -58,6 +61,7 @@ func Defaults() Config {
 		ReuseGrace:        10 * time.Second,
 		ResetTTL:          time.Hour,
 		ShutdownWait:      15 * time.Second,
+		RequestTimeout:    10 * time.Second,
 		Throttle:          true,
 		MailFrom:          "authsvc <no-reply@localhost>",
 		ResetURL:          "http://localhost:8000/reset-password",
@@ -85,6 +89,7 @@ func Load(getenv func(string) string) (Config, error) {
 	p.dur("AUTH_LEEWAY", &c.Leeway)
 	p.dur("AUTH_RESET_TTL", &c.ResetTTL)
 	p.dur("AUTH_SHUTDOWN_TIMEOUT", &c.ShutdownWait)
+	p.dur("AUTH_REQUEST_TIMEOUT", &c.RequestTimeout)
 	p.onOff("AUTH_THROTTLE", &c.Throttle)
 	p.str("AUTH_REDIS_URL", &c.RedisURL)
 	p.list("AUTH_CORS_ORIGINS", &c.CORSOrigins)
@@ -132,6 +137,7 @@ func (c *Config) Validate() error {
 		{"AUTH_LEEWAY", c.Leeway, 0},
 		{"AUTH_RESET_TTL", c.ResetTTL, time.Second},
 		{"AUTH_SHUTDOWN_TIMEOUT", c.ShutdownWait, 0},
+		{"AUTH_REQUEST_TIMEOUT", c.RequestTimeout, 100 * time.Millisecond},
 	} {
 		if d.v < d.min {
 			return bad(d.name, fmt.Sprintf("must be at least %s", d.min))

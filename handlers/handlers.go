@@ -24,6 +24,8 @@ type Deps struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed;
 	// empty means the client IP is the socket's peer.
 	TrustedProxies []string
+	// RequestTimeout bounds each request; 0 means none.
+	RequestTimeout time.Duration
 }
 
 type api struct {

@@ -30,7 +30,8 @@ func New(d Deps) (http.Handler, error) {
 	authed := a.auth.Require(middleware.Authenticated)
 
 	r.Use(middleware.RequestID(d.Log), middleware.AccessLog(), middleware.Recovery(),
-		middleware.SecurityHeaders(), middleware.BodyLimit(middleware.DefaultBodyLimit, nil))
+		middleware.SecurityHeaders(), middleware.BodyLimit(middleware.DefaultBodyLimit, nil),
+		middleware.Timeout(d.RequestTimeout))
 	r.NoRoute(middleware.NotFound)
 	r.NoMethod(middleware.MethodNotAllowed)
 
