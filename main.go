@@ -18,6 +18,7 @@ import (
 
 	"authsvc/app"
 	"authsvc/config"
+	"authsvc/manage"
 	"authsvc/middleware"
 )
 
@@ -37,7 +38,7 @@ const usage = `usage: authsvc [command]
 commands:
   serve      run the HTTP service (the default)
   migrate    create or upgrade the database schema, then exit
-  version    print the version
+` + manage.Usage + `  version    print the version
   help       show this text
 
 Configuration comes from AUTH_* environment variables; see README.md.
@@ -72,6 +73,13 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 			return 1, err
 		}
 		return 0, nil
+	case "createsuperuser", "changepassword":
+		env := manage.Env{Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr,
+			Open: func(ctx context.Context) (*app.App, error) { return app.New(ctx, cfg, app.Options{Log: log}) }}
+		if cmd == "changepassword" {
+			return manage.ChangePassword(context.Background(), args, env)
+		}
+		return manage.CreateSuperuser(context.Background(), args, env)
 	case "migrate":
 		a, err := app.New(context.Background(), cfg, app.Options{Log: log})
 		if err != nil {
