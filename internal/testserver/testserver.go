@@ -7,13 +7,13 @@ package testserver
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -163,6 +163,8 @@ type Request struct {
 	ContentType string
 	Bearer      string
 	Header      map[string]string
+	// Token sends "Authorization: Token <key>" (an API key).
+	Token string
 }
 
 // Do sends r and reads the whole answer.
@@ -189,6 +191,9 @@ func (s *Server) Do(r Request) *Response {
 	}
 	if r.Bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+r.Bearer)
+	}
+	if r.Token != "" {
+		req.Header.Set("Authorization", "Token "+r.Token)
 	}
 	for k, v := range r.Header {
 		req.Header.Set(k, v)
@@ -241,7 +246,8 @@ func (s *Server) Login(username, password string) Pair {
 // NewUser registers a user with a unique name and logs in.
 func (s *Server) NewUser(name string) (Pair, string) {
 	s.t.Helper()
-	pw := "pw-" + strings.Repeat(name, 1) + "-Xk7#long"
+	// The name is hex-encoded so the password is not "too similar" to it.
+	pw := "pw-" + hex.EncodeToString([]byte(name)) + "-Xk7#long"
 	s.Register(name, pw)
 	return s.Login(name, pw), pw
 }
