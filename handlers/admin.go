@@ -106,8 +106,8 @@ func (a *api) adminLogoutUser(c *gin.Context) error {
 }
 
 // boolField reads an optional boolean as DRF's BooleanField does: JSON true
-// and false, or the strings "true"/"false"/"1"/"0" (any case) that forms
-// send. nil when absent; a bad value is recorded in v.
+// and false, the numbers 1 and 0, or the strings "true"/"false"/"1"/"0" (any
+// case) that forms send. nil when absent; a bad value is recorded in v.
 func (b *body) boolField(v *apierr.Validation, name string) *bool {
 	var s string
 	if b.json != nil {
@@ -124,7 +124,9 @@ func (b *body) boolField(v *apierr.Validation, name string) *bool {
 		if err := json.Unmarshal(raw, &t); err == nil {
 			return &t
 		}
-		if err := json.Unmarshal(raw, &s); err != nil {
+		if r := string(raw); r == "1" || r == "0" {
+			s = r
+		} else if err := json.Unmarshal(raw, &s); err != nil {
 			v.Add(name, "Must be a valid boolean.")
 			return nil
 		}

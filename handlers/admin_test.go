@@ -175,6 +175,8 @@ func TestAdminUpdateUser(t *testing.T) {
 		{"demote by form", other, "is_staff=false", "application/x-www-form-urlencoded", 200, "", ptr(false)},
 		{"promote by form True", other, "is_staff=True", "application/x-www-form-urlencoded", 200, "", ptr(true)},
 		{"string in json", other, map[string]any{"is_staff": "false"}, "", 200, "", ptr(false)},
+		{"number in json", other, map[string]any{"is_staff": 1}, "", 200, "", ptr(true)},
+		{"zero in json", other, map[string]any{"is_staff": 0}, "", 200, "", ptr(false)},
 		{"empty body", other, map[string]any{}, "", 200, "", ptr(false)},
 		{"not a boolean", other, map[string]any{"is_staff": "maybe", "is_active": 3}, "", 400, `{"is_staff":["Must be a valid boolean."],"is_active":["Must be a valid boolean."]}`, nil},
 		{"null", other, map[string]any{"is_active": nil}, "", 400, `{"is_active":["This field may not be null."]}`, nil},
