@@ -18,6 +18,7 @@ import (
 
 	"authsvc/app"
 	"authsvc/config"
+	"authsvc/manage"
 	"authsvc/middleware"
 )
 
@@ -38,7 +39,7 @@ commands:
   serve      run the HTTP service (the default)
   migrate    create or upgrade the database schema, then exit
   backup PATH  write a consistent copy of the SQLite database to PATH (safe while serving)
-  version    print the version
+` + manage.Usage + `  version    print the version
   help       show this text
 
 Configuration comes from AUTH_* environment variables; see README.md.
@@ -73,6 +74,13 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 			return 1, err
 		}
 		return 0, nil
+	case "createsuperuser", "changepassword":
+		env := manage.Env{Getenv: getenv, Stdin: stdin, Stdout: stdout, Stderr: stderr,
+			Open: func(ctx context.Context) (*app.App, error) { return app.New(ctx, cfg, app.Options{Log: log}) }}
+		if cmd == "changepassword" {
+			return manage.ChangePassword(context.Background(), args, env)
+		}
+		return manage.CreateSuperuser(context.Background(), args, env)
 	case "migrate":
 		a, err := app.New(context.Background(), cfg, app.Options{Log: log})
 		if err != nil {

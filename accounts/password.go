@@ -42,14 +42,13 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 }
 
 // setPassword hashes and stores password for userID and revokes every session
-// except keepSession in the same transaction.
+// except keepSession and every API key except keepKey in the same transaction.
 func (s *Service) setPassword(ctx context.Context, userID int64, password, keepSession, keepKey, reason string) error {
 	hash, err := s.o.Hasher.Hash(ctx, password)
 	if err != nil {
 		return internal("hash password", err)
 	}
-	_ = keepKey // API keys are revoked by the store once they exist.
-	err = s.o.Store.SetPasswordRevoking(ctx, userID, hash, keepSession, reason, s.now())
+	err = s.o.Store.SetPasswordRevoking(ctx, userID, hash, keepSession, keepKey, reason, s.now())
 	if errors.Is(err, models.ErrNotFound) {
 		return apierr.NotFound
 	}

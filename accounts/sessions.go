@@ -29,15 +29,15 @@ func (s *Service) EndSession(ctx context.Context, p *Principal, id string) error
 	return nil
 }
 
-// LogoutAll ends every session of the principal's user.
+// LogoutAll ends every session and API key of the principal's user.
 func (s *Service) LogoutAll(ctx context.Context, p *Principal) error {
 	return s.RevokeAll(ctx, p.User.ID, models.ReasonLogoutAll)
 }
 
-// RevokeAll ends every session of userID (logout everywhere, admin action,
-// deactivation).
+// RevokeAll ends every session and API key of userID (logout everywhere,
+// admin action, deactivation).
 func (s *Service) RevokeAll(ctx context.Context, userID int64, reason string) error {
-	if err := s.o.Store.RevokeUserSessions(ctx, userID, "", reason, s.now()); err != nil {
+	if err := s.o.Store.RevokeUserAccess(ctx, userID, "", "", reason, s.now()); err != nil {
 		return internal("revoke sessions", err)
 	}
 	return nil

@@ -8,25 +8,32 @@ import (
 	"authsvc/accounts"
 	"authsvc/apierr"
 	"authsvc/middleware"
+	"authsvc/models"
 	"authsvc/passwords"
 )
 
 var empty = struct{}{}
 
 func (a *api) register(c *gin.Context) error {
-	b, err := readBody(c)
-	if err != nil {
-		return err
-	}
-	u, err := a.Accounts.Register(c.Request.Context(), accounts.RegisterInput{
-		Username: b.field("username"), Password: b.field("password"), Email: b.field("email"),
-		Bio: b.field("bio"), ProfilePicture: b.field("profile_picture"),
-	})
+	u, err := a.createUser(c)
 	if err != nil {
 		return err
 	}
 	c.JSON(http.StatusCreated, newOwnUser(u))
 	return nil
+}
+
+// createUser reads a register body and creates the user (both register
+// endpoints).
+func (a *api) createUser(c *gin.Context) (*models.User, error) {
+	b, err := readBody(c)
+	if err != nil {
+		return nil, err
+	}
+	return a.Accounts.Register(c.Request.Context(), accounts.RegisterInput{
+		Username: b.field("username"), Password: b.field("password"), Email: b.field("email"),
+		Bio: b.field("bio"), ProfilePicture: b.field("profile_picture"),
+	})
 }
 
 // credentials reads username and password with DRF's field errors.

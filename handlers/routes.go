@@ -26,8 +26,9 @@ func New(d Deps) (http.Handler, error) {
 	}
 	r.ForwardedByClientIP = len(d.TrustedProxies) > 0
 
-	a := &api{Deps: d, auth: &middleware.Auth{Bearer: d.Accounts}}
+	a := &api{Deps: d, auth: &middleware.Auth{Bearer: d.Accounts, Key: d.Accounts}}
 	authed := a.auth.Require(middleware.Authenticated)
+	staff := a.auth.Require(middleware.Staff)
 
 	r.Use(middleware.RequestID(d.Log), middleware.AccessLog(), middleware.Recovery(),
 		middleware.SecurityHeaders(), middleware.BodyLimit(middleware.DefaultBodyLimit, nil),
@@ -53,6 +54,19 @@ func New(d Deps) (http.Handler, error) {
 	g.POST("/password/change", authed, handle(a.changePassword))
 	g.GET("/sessions", authed, handle(a.listSessions))
 	g.DELETE("/sessions/:id", authed, handle(a.endSession))
+
+	r.POST("/api-token-auth", handle(a.obtainKey))
+	r.DELETE("/api-token-auth", authed, handle(a.revokeKey))
+	acc := r.Group("/api/accounts")
+	acc.POST("/register", handle(a.accountsRegister))
+	acc.POST("/login", handle(a.accountsLogin))
+	acc.POST("/logout", authed, handle(a.revokeKey))
+
+	adm := r.Group("/api/admin", staff)
+	adm.GET("/users", handle(a.adminListUsers))
+	adm.GET("/users/:id", handle(a.adminGetUser))
+	adm.PATCH("/users/:id", handle(a.adminUpdateUser))
+	adm.POST("/users/:id/logout", handle(a.adminLogoutUser))
 
 	return stripSlash(r), nil
 }

@@ -102,10 +102,12 @@ func (a *Auth) identify(c *gin.Context) (*accounts.Principal, error) {
 		}
 		return a.Bearer.Authenticate(c.Request.Context(), cred)
 	case strings.EqualFold(scheme, "Token") && a.Key != nil:
+		if strings.Trim(rest, " ") == "" {
+			return nil, apierr.NoKeyCredentials
+		}
 		cred, ok := singleCredential(rest)
 		if !ok {
-			return nil, &apierr.Error{Status: apierr.BadAuthHeader.Status, Code: apierr.CodeBadAuthHeader,
-				Detail: "Invalid token header. Token string should not contain spaces."}
+			return nil, apierr.KeySpaces
 		}
 		return a.Key.AuthenticateKey(c.Request.Context(), cred)
 	}

@@ -106,9 +106,10 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, cols map[string]any) e
 }
 
 // SetPasswordRevoking stores a new password hash and revokes the user's
-// sessions except keepSession ("" for none) in one transaction, so there is
-// no moment where the new password is set but stolen sessions still work.
-func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash, keepSession, reason string, now time.Time) error {
+// sessions except keepSession and API keys except keepKey ("" for none) in
+// one transaction, so there is no moment where the new password is set but
+// stolen sessions or keys still work.
+func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash, keepSession, keepKey, reason string, now time.Time) error {
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Where("id = ?", id).Update("password_hash", hash)
 		if res.Error != nil {
@@ -117,7 +118,7 @@ func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash, keepSes
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
-		return revokeUserSessions(tx, id, keepSession, reason, now)
+		return revokeUserAccess(tx, id, keepSession, keepKey, reason, now)
 	})
 }
 

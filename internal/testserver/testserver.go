@@ -162,6 +162,8 @@ type Request struct {
 	ContentType string
 	Bearer      string
 	Header      map[string]string
+	// Token sends "Authorization: Token <key>" (an API key).
+	Token string
 }
 
 // Do sends r and reads the whole answer.
@@ -188,6 +190,9 @@ func (s *Server) Do(r Request) *Response {
 	}
 	if r.Bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+r.Bearer)
+	}
+	if r.Token != "" {
+		req.Header.Set("Authorization", "Token "+r.Token)
 	}
 	for k, v := range r.Header {
 		req.Header.Set(k, v)
@@ -240,6 +245,7 @@ func (s *Server) Login(username, password string) Pair {
 // NewUser registers a user with a unique name and logs in.
 func (s *Server) NewUser(name string) (Pair, string) {
 	s.t.Helper()
+	// Unrelated to the name, so the similarity rule never refuses it.
 	const pw = "correct-Horse-battery-9"
 	s.Register(name, pw)
 	return s.Login(name, pw), pw

@@ -1,0 +1,104 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+
+	"authsvc/apierr"
+	"authsvc/models"
+)
+
+// keyBytes is the entropy of an API key: 256 bits, so the key cannot be
+// guessed and a plain (unsalted, fast) hash is enough to store it.
+const keyBytes = 32
+
+// maxKeyLen bounds what is hashed: anything longer is not one of ours.
+const maxKeyLen = 128
+
+// hashKey is how API keys are stored.
+func hashKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
+
+// IssueKey creates a new API key for u and returns it; only its hash is
+// kept, so this is the one moment the key can be shown. Every call makes a
+// new key (DRF returns the same one again, which needs the key stored).
+func (s *Service) IssueKey(ctx context.Context, u *models.User) (string, error) {
+	var b [keyBytes]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", internal("issue api key", err)
+	}
+	key := base64.RawURLEncoding.EncodeToString(b[:])
+	k := &models.APIKey{ID: newID(), UserID: u.ID, KeyHash: hashKey(key), CreatedAt: s.now()}
+	if err := s.o.Store.CreateAPIKey(ctx, k); err != nil {
+		return "", internal("issue api key", err)
+	}
+	u.LastLogin = &k.CreatedAt
+	return key, nil
+}
+
+// KeyLogin checks username and password as Credentials does (same cost for
+// unknown, wrong and inactive) and issues a key. Failures answer DRF's 400.
+func (s *Service) KeyLogin(ctx context.Context, username, password string) (string, *models.User, error) {
+	u, err := s.Credentials(ctx, username, password)
+	if err != nil {
+		if e, ok := apierr.As(err); ok && e == apierr.NoActiveAccount {
+			s.loginEvent("failure")
+			return "", nil, apierr.BadKeyCredentials
+		}
+		return "", nil, err
+	}
+	key, err := s.IssueKey(ctx, u)
+	if err != nil {
+		return "", nil, err
+	}
+	s.loginEvent("success")
+	return key, u, nil
+}
+
+// AuthenticateKey is the Token-scheme twin of Authenticate: one indexed
+// query for the key and its user, and the same user checks.
+func (s *Service) AuthenticateKey(ctx context.Context, key string) (*Principal, error) {
+	if len(key) > maxKeyLen {
+		return nil, apierr.InvalidKey
+	}
+	k, err := s.o.Store.APIKeyByHash(ctx, hashKey(key))
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, apierr.InvalidKey
+	}
+	if err != nil {
+		return nil, internal("authenticate api key", err)
+	}
+	if !k.User.IsActive {
+		return nil, apierr.UserInactive
+	}
+	now := s.now()
+	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > touchEvery {
+		if err := s.o.Store.TouchAPIKey(ctx, k.ID, now); err != nil {
+			s.o.Log.WarnContext(ctx, "touch api key failed", "err", err)
+		}
+	}
+	return &Principal{User: *k.User, APIKeyID: k.ID}, nil
+}
+
+// RevokeKey deletes the API key that authenticated p. A request that did not
+// come with a key has nothing to revoke: 400.
+func (s *Service) RevokeKey(ctx context.Context, p *Principal) error {
+	if p.APIKeyID == "" {
+		return apierr.KeyRequired
+	}
+	found, err := s.o.Store.DeleteAPIKey(ctx, p.APIKeyID, p.User.ID)
+	if err != nil {
+		return internal("revoke api key", err)
+	}
+	if !found {
+		// Revoked by a concurrent request since this one authenticated.
+		return apierr.InvalidKey
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// APIKey is an opaque, long-lived credential (the "Token <key>" scheme). Only
+// the SHA-256 of the key is stored: a reader of the database learns nothing
+// it could present. Revoking a key deletes its row, as DRF deletes its Token.
+type APIKey struct {
+	ID         string     `gorm:"primaryKey;size:32"`
+	UserID     int64      `gorm:"not null;index"`
+	User       *User      `gorm:"constraint:OnDelete:CASCADE" json:"-"`
+	KeyHash    string     `gorm:"size:64;not null;uniqueIndex"`
+	CreatedAt  time.Time  `gorm:"not null"`
+	LastUsedAt *time.Time ``
+}
+
+// TableName keeps the table name readable in SQL and docs.
+func (APIKey) TableName() string { return "api_keys" }
+
+// CreateAPIKey stores k and records the login on its user in one transaction.
+func (s *Store) CreateAPIKey(ctx context.Context, k *APIKey) error {
+	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(k).Error; err != nil {
+			return fmt.Errorf("create api key: %w", err)
+		}
+		if err := tx.Model(&User{}).Where("id = ?", k.UserID).Update("last_login", k.CreatedAt).Error; err != nil {
+			return fmt.Errorf("set last_login: %w", err)
+		}
+		return nil
+	})
+}
+
+// APIKeyByHash loads the key whose hash is keyHash together with its user,
+// in one indexed query: the lookup behind every Token-authenticated request.
+func (s *Store) APIKeyByHash(ctx context.Context, keyHash string) (*APIKey, error) {
+	var k APIKey
+	err := s.R.WithContext(ctx).Joins("User").Where("api_keys.key_hash = ?", keyHash).Take(&k).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && k.User == nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load api key: %w", err)
+	}
+	return &k, nil
+}
+
+// TouchAPIKey records use of a key.
+func (s *Store) TouchAPIKey(ctx context.Context, id string, now time.Time) error {
+	if err := s.W.WithContext(ctx).Model(&APIKey{}).Where("id = ?", id).Update("last_used_at", now).Error; err != nil {
+		return fmt.Errorf("touch api key: %w", err)
+	}
+	return nil
+}
+
+// DeleteAPIKey revokes key id of userID; found is false when there is none.
+func (s *Store) DeleteAPIKey(ctx context.Context, id string, userID int64) (found bool, err error) {
+	res := s.W.WithContext(ctx).Where("id = ? AND user_id = ?", id, userID).Delete(&APIKey{})
+	if res.Error != nil {
+		return false, fmt.Errorf("delete api key: %w", res.Error)
+	}
+	return res.RowsAffected > 0, nil
+}
+
+// RevokeUserAccess ends every live session of userID except keepSession and
+// deletes every API key except keepKey ("" keeps none), in one transaction,
+// so no credential of the user survives half of a logout-everywhere.
+func (s *Store) RevokeUserAccess(ctx context.Context, userID int64, keepSession, keepKey, reason string, now time.Time) error {
+	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return revokeUserAccess(tx, userID, keepSession, keepKey, reason, now)
+	})
+}
+
+func revokeUserAccess(tx *gorm.DB, userID int64, keepSession, keepKey, reason string, now time.Time) error {
+	if err := revokeUserSessions(tx, userID, keepSession, reason, now); err != nil {
+		return err
+	}
+	return deleteUserAPIKeys(tx, userID, keepKey)
+}
+
+func deleteUserAPIKeys(tx *gorm.DB, userID int64, keep string) error {
+	q := tx.Where("user_id = ?", userID)
+	if keep != "" {
+		q = q.Where("id <> ?", keep)
+	}
+	if err := q.Delete(&APIKey{}).Error; err != nil {
+		return fmt.Errorf("delete api keys of user %d: %w", userID, err)
+	}
+	return nil
+}
