@@ -189,3 +189,15 @@ func TestHealth(t *testing.T) {
 		}
 	}
 }
+
+func TestForwardedForTrustedWhenConfigured(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, map[string]string{"AUTH_TRUSTED_PROXIES": "127.0.0.1"})
+	s.Register("behindproxy", strongPassword)
+	p := pairOf(t, s.Do(testserver.Request{Method: http.MethodPost, Path: pathToken,
+		Header: map[string]string{"X-Forwarded-For": "203.0.113.7"},
+		JSON:   map[string]string{"username": "behindproxy", "password": strongPassword}}))
+	if list := sessionsOf(t, s, p.Access); len(list) != 1 || list[0]["ip"] != "203.0.113.7" {
+		t.Errorf("session ip %v, want the forwarded 203.0.113.7", list)
+	}
+}

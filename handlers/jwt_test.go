@@ -214,3 +214,35 @@ func TestAuthorizationHeaderForms(t *testing.T) {
 		})
 	}
 }
+
+func TestIssuerAudienceLeeway(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, map[string]string{
+		"AUTH_ISSUER": "https://issuer.test", "AUTH_AUDIENCE": "api.test",
+		"AUTH_LEEWAY": "30s", "AUTH_ACCESS_TTL": "1m",
+	})
+	pair, _ := s.NewUser("audience")
+	header, claims := parts(t, pair.Access)
+	if claims["iss"] != "https://issuer.test" {
+		t.Errorf("iss %v", claims["iss"])
+	}
+	mod := func(f func(c map[string]any)) string {
+		c := maps.Clone(claims)
+		f(c)
+		return sign(t, jwt.SigningMethodHS256, []byte(testserver.Secret), header, c)
+	}
+	wantStatus(t, profile(s, mod(func(map[string]any) {})), http.StatusOK)
+	for name, tok := range map[string]string{
+		"no iss":    mod(func(c map[string]any) { delete(c, "iss") }),
+		"wrong iss": mod(func(c map[string]any) { c["iss"] = "https://evil.test" }),
+		"no aud":    mod(func(c map[string]any) { delete(c, "aud") }),
+		"wrong aud": mod(func(c map[string]any) { c["aud"] = "other" }),
+	} {
+		t.Run(name, func(t *testing.T) { wantTokenInvalid(t, profile(s, tok)) })
+	}
+	// Expired by 20s: inside the 30s leeway. By 40s: refused.
+	s.Clock.Advance(80 * time.Second)
+	wantStatus(t, profile(s, pair.Access), http.StatusOK)
+	s.Clock.Advance(20 * time.Second)
+	wantTokenInvalid(t, profile(s, pair.Access))
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"authsvc/internal/testserver"
@@ -182,4 +183,39 @@ func TestRegisterIgnoresReadOnlyFields(t *testing.T) {
 		t.Errorf("stored user has client-set read-only fields: %+v", u)
 	}
 	s.Login("sneaky", strongPassword) // still active
+}
+
+func TestRegisterConcurrentSameName(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, nil)
+	names := []string{"Racer", "racer", "RACER", "rAcEr", "Ｒａｃｅｒ"}
+	statuses := make([]int, 20)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := `{"username": "` + names[i%len(names)] + `", "password": "` + strongPassword + `"}`
+			resp, err := s.Client.Post(s.URL+pathRegister, "application/json", strings.NewReader(body))
+			if err != nil {
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for i, st := range statuses {
+		switch st {
+		case http.StatusCreated:
+			created++
+		case http.StatusBadRequest:
+		default:
+			t.Errorf("request %d: status %d", i, st)
+		}
+	}
+	if created != 1 {
+		t.Errorf("%d users created for one name", created)
+	}
 }

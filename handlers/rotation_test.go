@@ -139,3 +139,16 @@ func TestRefreshConcurrent(t *testing.T) {
 	p := pairOf(t, refresh(s, got[0]))
 	wantStatus(t, profile(s, p.Access), http.StatusOK)
 }
+
+func TestRefreshTokenExpires(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, map[string]string{"AUTH_ACCESS_TTL": "1m", "AUTH_REFRESH_TTL": "5m"})
+	p, _ := s.NewUser("lapsed")
+	s.Clock.Advance(4 * time.Minute)
+	p1 := pairOf(t, refresh(s, p.Refresh)) // rotation extends the session
+	s.Clock.Advance(4 * time.Minute)
+	p2 := pairOf(t, refresh(s, p1.Refresh))
+	s.Clock.Advance(6 * time.Minute)
+	wantTokenInvalid(t, refresh(s, p2.Refresh))
+	wantTokenInvalid(t, s.Post(pathVerify, map[string]string{"token": p2.Refresh}))
+}

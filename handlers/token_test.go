@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"authsvc/internal/testserver"
@@ -66,6 +67,7 @@ func TestTokenLogin(t *testing.T) {
 		{"username blank", map[string]any{"username": "", "password": "x"}, "username", "This field may not be blank."},
 		{"password null", map[string]any{"username": "dave", "password": nil}, "password", "This field may not be null."},
 		{"password number", map[string]any{"username": "dave", "password": 5}, "password", "Not a valid string."},
+		{"password over 1024 bytes", map[string]any{"username": "dave", "password": strings.Repeat("p", 1025)}, "password", "1024 bytes"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			wantField(t, s.Post(pathToken, c.body), c.field, c.msg)
