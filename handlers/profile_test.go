@@ -2,10 +2,12 @@ package handlers_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 
 	"authsvc/internal/testserver"
+	"authsvc/models"
 )
 
 func TestProfileGet(t *testing.T) {
@@ -137,6 +139,13 @@ func TestProfileDelete(t *testing.T) {
 	wantTokenInvalid(t, profile(s, other.Access))
 	wantTokenInvalid(t, refresh(s, other.Refresh))
 	wantError(t, s.Post(pathToken, map[string]string{"username": "deleter", "password": pw}), http.StatusUnauthorized, "no_active_account")
+	// Its sessions went with it (ON DELETE CASCADE), not only its user row.
+	for _, a := range []string{p.Access, other.Access} {
+		_, claims := parts(t, a)
+		if _, err := s.App.Store.SessionByID(context.Background(), claims["sid"].(string)); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("session of the deleted account: %v", err)
+		}
+	}
 	// The name is free again.
 	s.Register("deleter", pw)
 }
