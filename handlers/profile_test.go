@@ -70,13 +70,16 @@ func TestProfileUpdate(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, nil)
 	p, _ := s.NewUser("updater")
-	s.NewUser("taken")
+	taken, _ := s.NewUser("taken")
 	patch := func(body map[string]any) *testserver.Response {
 		return s.Do(testserver.Request{Method: http.MethodPatch, Path: pathProfile, Bearer: p.Access, JSON: body})
 	}
 	wantField(t, patch(map[string]any{"username": "TAKEN"}), "username", "already exists")
 	wantField(t, patch(map[string]any{"username": "bad name"}), "username", "Enter a valid username.")
 	wantField(t, patch(map[string]any{"email": "nope"}), "email", "Enter a valid email address.")
+	wantStatus(t, s.Do(testserver.Request{Method: http.MethodPatch, Path: pathProfile, Bearer: taken.Access,
+		JSON: map[string]any{"email": "Taken@Example.com"}}), http.StatusOK)
+	wantField(t, patch(map[string]any{"email": "taken@EXAMPLE.com"}), "email", "already exists")
 	wantField(t, patch(map[string]any{"profile_picture": "ftp://x/y.png"}), "profile_picture", "Enter a valid URL.")
 	r := patch(map[string]any{"email": "Up@Example.com", "profile_picture": "https://example.com/a.png"})
 	wantStatus(t, r, http.StatusOK)
