@@ -19,6 +19,7 @@ import (
 
 	"authsvc/app"
 	"authsvc/config"
+	"authsvc/middleware"
 	"authsvc/passwords"
 )
 
@@ -108,7 +109,8 @@ func New(t testing.TB, o Options) *Server {
 	if w == nil {
 		w = io.Discard
 	}
-	log := slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// The same wrapping as main's logger, so request ids reach the lines.
+	log := slog.New(middleware.ContextHandler{Handler: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})})
 	a, err := app.New(context.Background(), cfg, app.Options{Log: log, Now: o.Clock.Now, HashParams: o.HashParams})
 	if err != nil {
 		t.Fatalf("start app: %v", err)

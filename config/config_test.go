@@ -1,0 +1,114 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"authsvc/config"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][2]any{
+		"AUTH_ADDR":                {c.Addr, ":8000"},
+		"AUTH_DATABASE_URL":        {c.DatabaseURL, "sqlite://data/auth.db"},
+		"AUTH_DATA_DIR":            {c.DataDir, "data"},
+		"AUTH_SECRET_KEY":          {c.SecretKey, ""},
+		"AUTH_SIGNING_ALG":         {c.SigningAlg, "HS256"},
+		"AUTH_ACCESS_TTL":          {c.AccessTTL, 30 * time.Minute},
+		"AUTH_REFRESH_TTL":         {c.RefreshTTL, 24 * time.Hour},
+		"AUTH_REFRESH_REUSE_GRACE": {c.ReuseGrace, 10 * time.Second},
+		"AUTH_ISSUER":              {c.Issuer, ""},
+		"AUTH_AUDIENCE":            {c.Audience, ""},
+		"AUTH_LEEWAY":              {c.Leeway, time.Duration(0)},
+		"AUTH_THROTTLE":            {c.Throttle, true},
+	}
+	for name, v := range want {
+		if v[0] != v[1] {
+			t.Errorf("%s default %v, want %v", name, v[0], v[1])
+		}
+	}
+	if len(c.TrustedProxies) != 0 {
+		t.Errorf("trusted proxies by default: %v", c.TrustedProxies)
+	}
+	if d, dsn, err := c.Database(); err != nil || d != "sqlite" || dsn != "data/auth.db" {
+		t.Errorf("Database() = %q %q %v", d, dsn, err)
+	}
+}
+
+func TestLoadValues(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(env(map[string]string{
+		"AUTH_ADDR": "127.0.0.1:9000", "AUTH_ACCESS_TTL": "5m", "AUTH_REFRESH_TTL": "2h",
+		"AUTH_REFRESH_REUSE_GRACE": "0s", "AUTH_ISSUER": "https://auth.example", "AUTH_AUDIENCE": "api",
+		"AUTH_LEEWAY": " 30s ", "AUTH_THROTTLE": "off", "AUTH_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16",
+		"AUTH_DATABASE_URL": "postgres://u@localhost/db",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9000" || c.AccessTTL != 5*time.Minute || c.RefreshTTL != 2*time.Hour ||
+		c.ReuseGrace != 0 || c.Issuer != "https://auth.example" || c.Audience != "api" ||
+		c.Leeway != 30*time.Second || c.Throttle || len(c.TrustedProxies) != 2 {
+		t.Errorf("values not applied: %+v", c)
+	}
+	if d, _, _ := c.Database(); d != "postgres" {
+		t.Errorf("driver %q", d)
+	}
+}
+
+func TestLoadBadValues(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ name, value string }{
+		{"AUTH_ADDR", "8000"},
+		{"AUTH_DATABASE_URL", "mysql://x"},
+		{"AUTH_DATABASE_URL", "sqlite://"},
+		{"AUTH_SECRET_KEY", "too-short"},
+		{"AUTH_SIGNING_ALG", "none"},
+		{"AUTH_SIGNING_ALG", "HS512"},
+		{"AUTH_ACCESS_TTL", "ten minutes"},
+		{"AUTH_ACCESS_TTL", "0s"},
+		{"AUTH_ACCESS_TTL", "-5m"},
+		{"AUTH_REFRESH_TTL", "soon"},
+		{"AUTH_REFRESH_TTL", "10s"}, // shorter than the 30m access TTL
+		{"AUTH_REFRESH_REUSE_GRACE", "-1s"},
+		{"AUTH_REFRESH_REUSE_GRACE", "10"},
+		{"AUTH_LEEWAY", "-1s"},
+		{"AUTH_LEEWAY", "x"},
+		{"AUTH_THROTTLE", "maybe"},
+		{"AUTH_TRUSTED_PROXIES", "not-an-ip"},
+		{"AUTH_REDIS_URL", "http://localhost:6379"},
+		{"AUTH_CORS_ORIGINS", "example.com"},
+		{"AUTH_SMTP_URL", "mail.example.com"},
+		{"AUTH_LOG_LEVEL", "loud"},
+	}
+	for _, c := range cases {
+		t.Run(c.name+"="+c.value, func(t *testing.T) {
+			_, err := config.Load(env(map[string]string{c.name: c.value}))
+			if err == nil {
+				t.Fatalf("accepted")
+			}
+			if !strings.Contains(err.Error(), c.name) {
+				t.Errorf("error does not name %s: %v", c.name, err)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error is not one line: %q", err)
+			}
+		})
+	}
+}
+
+func TestLoadSecretNotInError(t *testing.T) {
+	t.Parallel()
+	_, err := config.Load(env(map[string]string{"AUTH_SECRET_KEY": "short-secret"}))
+	if err == nil || strings.Contains(err.Error(), "short-secret") {
+		t.Errorf("error %v", err)
+	}
+}
