@@ -14,6 +14,7 @@ import (
 	"authsvc/accounts"
 	"authsvc/config"
 	"authsvc/handlers"
+	"authsvc/mail"
 	"authsvc/models"
 	"authsvc/passwords"
 	"authsvc/tokens"
@@ -28,6 +29,8 @@ type App struct {
 	Accounts *accounts.Service
 	Handler  http.Handler
 	Log      *slog.Logger
+	// Mail delivers reset messages off the request path; Close drains it.
+	Mail *mail.Queue
 }
 
 // Options tune New beyond the Config (tests).
@@ -85,22 +88,37 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		params = *o.HashParams
 	}
 	a.Hasher = passwords.NewHasher(params, 0)
+	if a.Mail, err = newMailQueue(cfg, o); err != nil {
+		store.Close()
+		return nil, err
+	}
 	a.Accounts = accounts.New(accounts.Options{
 		Store: store, Tokens: a.Tokens, Hasher: a.Hasher, Policy: passwords.NewPolicy(),
 		Now: o.Now, Log: o.Log,
 		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, ReuseGrace: cfg.ReuseGrace,
 		Secret: []byte(secret),
+		Reset:  accounts.ResetOptions{Outbox: a.Mail, URL: cfg.ResetURL, TTL: cfg.ResetTTL},
 	})
 	a.Handler, err = handlers.New(handlers.Deps{
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
 		TrustedProxies: cfg.TrustedProxies,
 	})
 	if err != nil {
-		store.Close()
+		a.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.Store.Close() }
+// Close delivers the mail still queued (for at most AUTH_SHUTDOWN_TIMEOUT),
+// then releases the database.
+func (a *App) Close() error {
+	if a.Mail != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), max(a.Config.ShutdownWait, time.Second))
+		defer cancel()
+		if err := a.Mail.Close(ctx); err != nil {
+			a.Log.Error("mail queue not drained", "err", err)
+		}
+	}
+	return a.Store.Close()
+}

@@ -1,7 +1,6 @@
 package mail_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -11,28 +10,11 @@ import (
 	"time"
 
 	"authsvc/internal/smtptest"
+	"authsvc/internal/testserver"
 	"authsvc/mail"
 )
 
 const from = "authsvc <no-reply@example.test>"
-
-// syncBuffer is a log sink the queue goroutine can write while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func resetMsg(t *testing.T, link string) mail.Message {
 	t.Helper()
@@ -118,7 +100,7 @@ func TestQueueRetriesWithBackoff(t *testing.T) {
 			}
 			var mu sync.Mutex
 			var slept []time.Duration
-			var log syncBuffer
+			var log testserver.LogBuffer
 			q := mail.NewQueue(m, mail.QueueOptions{
 				Attempts: 3, Backoff: time.Second, Log: newLogger(&log),
 				Sleep: func(_ context.Context, d time.Duration) error {
