@@ -18,6 +18,7 @@ import (
 
 	"authsvc/app"
 	"authsvc/config"
+	"authsvc/djangoimport"
 	"authsvc/middleware"
 )
 
@@ -37,6 +38,7 @@ const usage = `usage: authsvc [command]
 commands:
   serve      run the HTTP service (the default)
   migrate    create or upgrade the database schema, then exit
+  import-django --from PATH_OR_DSN   import users from a Django auth_user table
   version    print the version
   help       show this text
 
@@ -80,6 +82,8 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		defer a.Close()
 		fmt.Fprintln(stdout, "schema is up to date")
 		return 0, nil
+	case "import-django":
+		return djangoimport.Main(context.Background(), cfg, args, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "authsvc: unknown command %q\n\n%s", cmd, usage)
 	return 2, nil
