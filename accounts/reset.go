@@ -40,6 +40,11 @@ const msgResetInvalid = "Invalid or expired token."
 // resetTokenBytes is the entropy of a reset token: 256 bits.
 const resetTokenBytes = 32
 
+// maxLiveResetTokens bounds the links a user can have outstanding, so that
+// whoever knows an address cannot flood its inbox (the throttle bounds the
+// rate; this bounds the total within one TTL).
+const maxLiveResetTokens = 3
+
 // RequestPasswordReset sends a reset link to the user with this address, if
 // there is an active one with a usable password. The caller answers the same
 // whatever happened: nothing here tells the client whether the address is
@@ -69,6 +74,15 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email Field) error {
 		return nil
 	}
 	now := s.now()
+	live, err := s.o.Store.LiveResetTokens(ctx, u.ID, now)
+	if err != nil {
+		s.o.Log.ErrorContext(ctx, "password reset: count tokens", "user_id", u.ID, "err", err)
+		return nil
+	}
+	if live >= maxLiveResetTokens {
+		s.o.Log.WarnContext(ctx, "password reset: too many outstanding links; none sent", "user_id", u.ID)
+		return nil
+	}
 	ttl := s.o.Reset.TTL
 	if ttl <= 0 {
 		ttl = time.Hour

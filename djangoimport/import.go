@@ -148,7 +148,26 @@ func convertHash(h string) (string, bool) {
 	case strings.HasPrefix(h, "pbkdf2_sha256$"):
 		return h, true
 	case strings.HasPrefix(h, "argon2$argon2id$"):
+		if !argon2Bounded(h) {
+			// Verifying it would cost more than any sane login; a row that
+			// demands gigabytes is an attack, not a password.
+			return "!" + h, false
+		}
 		return strings.TrimPrefix(h, "argon2"), true
 	}
 	return h, false
+}
+
+// argon2Bounded reports whether a Django argon2 hash asks for at most 256 MiB,
+// 10 passes and 64 lanes (Django's default is 100 MiB, 2, 8).
+func argon2Bounded(h string) bool {
+	parts := strings.Split(h, "$")
+	if len(parts) != 6 {
+		return false
+	}
+	var m, t, p uint64
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false
+	}
+	return m >= 8 && m <= 256*1024 && t >= 1 && t <= 10 && p >= 1 && p <= 64
 }

@@ -338,3 +338,24 @@ func TestPasswordResetWritesOutboxWithoutSMTP(t *testing.T) {
 		t.Fatalf("the reset token reached the log:\n%s", out)
 	}
 }
+
+func TestPasswordResetBoundsOutstandingLinks(t *testing.T) {
+	t.Parallel()
+	e := newResetEnv(t)
+	registerWithEmail(t, e.srv, "ann", "ann@example.test", annPassword)
+	for i := 0; i < 5; i++ {
+		if r := e.srv.Post(resetPath, map[string]string{"email": "ann@example.test"}); r.Status != http.StatusAccepted {
+			t.Fatalf("request %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	flush(t, e.srv)
+	if n := len(e.smtp.Messages()); n != 3 {
+		t.Fatalf("%d mails for 5 requests, want 3", n)
+	}
+	// Once the links expire, a new one is sent again.
+	e.srv.Clock.Advance(time.Hour + time.Second)
+	token := e.requestToken(t, "ann@example.test")
+	if r := confirm(e.srv, token, newPassword); r.Status != http.StatusOK {
+		t.Fatalf("confirm: %d %s", r.Status, r.Body)
+	}
+}

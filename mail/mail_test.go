@@ -2,6 +2,7 @@ package mail_test
 
 import (
 	"context"
+	"crypto/tls"
 	"os"
 	"path/filepath"
 	"strings"
@@ -192,5 +193,53 @@ func TestComposeRefusesHeaderInjection(t *testing.T) {
 	m = mail.Message{To: "a@b.test\r\nBcc: evil@x.test", Subject: "hi"}
 	if _, err := mail.Compose(from, m); err == nil {
 		t.Fatal("recipient with CRLF accepted")
+	}
+}
+
+func TestSMTPUsesTLS(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		mode smtptest.Mode
+	}{
+		{"STARTTLS when offered", smtptest.StartTLS},
+		{"smtps implicit TLS", smtptest.Implicit},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := smtptest.StartMode(t, tc.mode)
+			m, err := mail.NewSMTP(srv.URL(), from)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Without trusting the test CA the certificate is refused.
+			if err := m.Send(context.Background(), resetMsg(t, "https://x.test/?token=t")); err == nil {
+				t.Fatal("untrusted certificate accepted")
+			}
+			m = m.WithTLSConfig(&tls.Config{RootCAs: srv.CertPool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12})
+			if err := m.Send(context.Background(), resetMsg(t, "https://x.test/?token=t")); err != nil {
+				t.Fatalf("send: %v", err)
+			}
+			if got := srv.Wait(t, 0); !got.TLS {
+				t.Fatal("message delivered over an unencrypted session")
+			}
+		})
+	}
+}
+
+func TestSMTPPlainDeliveryIsUnencrypted(t *testing.T) {
+	t.Parallel()
+	// The control for TestSMTPUsesTLS: the TLS flag is not always true.
+	srv := smtptest.Start(t)
+	m, err := mail.NewSMTP(srv.URL(), from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Send(context.Background(), resetMsg(t, "https://x.test/?token=t")); err != nil {
+		t.Fatal(err)
+	}
+	if srv.Wait(t, 0).TLS {
+		t.Fatal("plain session reported as TLS")
 	}
 }

@@ -69,3 +69,14 @@ func (s *Store) ConsumeResetToken(ctx context.Context, hash, fingerprint string,
 	}
 	return res.RowsAffected == 1, nil
 }
+
+// LiveResetTokens counts the user's tokens that could still be used.
+func (s *Store) LiveResetTokens(ctx context.Context, userID int64, now time.Time) (int64, error) {
+	var n int64
+	err := s.R.WithContext(ctx).Model(&PasswordResetToken{}).
+		Where("user_id = ? AND used_at IS NULL AND expires_at > ?", userID, now).Count(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count reset tokens: %w", err)
+	}
+	return n, nil
+}

@@ -6,8 +6,15 @@ package smtptest
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"io"
+	"math/big"
 	"mime"
 	"mime/multipart"
 	"net"
@@ -32,11 +39,15 @@ type Received struct {
 	From string
 	To   []string
 	Raw  []byte
+	TLS  bool // the session was encrypted
 }
 
 // Server is a running SMTP server.
 type Server struct {
 	Addr string // 127.0.0.1:port
+	// CertPool trusts the server's certificate (TLS modes).
+	CertPool *x509.CertPool
+	mode     Mode
 
 	mu       sync.Mutex
 	msgs     []Received
@@ -44,12 +55,25 @@ type Server struct {
 	arrived  chan struct{}
 }
 
-// Start listens on 127.0.0.1 and stops when the test ends.
-func Start(t testing.TB) *Server {
+// Mode is how the server uses TLS.
+type Mode int
+
+const (
+	Plain    Mode = iota // no TLS (AUTH allowed anyway: loopback only)
+	StartTLS             // offers STARTTLS
+	Implicit             // TLS from the first byte (smtps)
+)
+
+// Start listens on 127.0.0.1 without TLS and stops when the test ends.
+func Start(t testing.TB) *Server { return StartMode(t, Plain) }
+
+// StartMode starts a server in the given TLS mode; TLS modes use a fresh
+// self-signed certificate for 127.0.0.1 that CertPool trusts.
+func StartMode(t testing.TB, mode Mode) *Server {
 	t.Helper()
-	s := &Server{arrived: make(chan struct{}, 1024)}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
-		return &session{s: s}, nil
+	s := &Server{arrived: make(chan struct{}, 1024), mode: mode}
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &session{s: s, conn: c}, nil
 	}))
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true // loopback only, no TLS in the test server
@@ -59,6 +83,16 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("smtp listen: %v", err)
 	}
+	if mode != Plain {
+		var cfg *tls.Config
+		cfg, s.CertPool = selfSigned(t)
+		switch mode {
+		case StartTLS:
+			srv.TLSConfig = cfg
+		case Implicit:
+			ln = tls.NewListener(ln, cfg)
+		}
+	}
 	s.Addr = ln.Addr().String()
 	go srv.Serve(ln) //nolint:errcheck // ends with Close
 	t.Cleanup(func() { srv.Close() })
@@ -66,7 +100,13 @@ func Start(t testing.TB) *Server {
 }
 
 // URL is the AUTH_SMTP_URL for this server.
-func (s *Server) URL() string { return "smtp://" + User + ":" + Pass + "@" + s.Addr }
+func (s *Server) URL() string {
+	scheme := "smtp"
+	if s.mode == Implicit {
+		scheme = "smtps"
+	}
+	return scheme + "://" + User + ":" + Pass + "@" + s.Addr
+}
 
 // FailNext makes the next n deliveries fail with a temporary error (451).
 func (s *Server) FailNext(n int) {
@@ -101,6 +141,7 @@ func (s *Server) Wait(t testing.TB, seen int) Received {
 
 type session struct {
 	s     *Server
+	conn  *smtp.Conn
 	authd bool
 	from  string
 	to    []string
@@ -142,7 +183,8 @@ func (x *session) Data(r io.Reader) error {
 		x.s.failNext--
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
 	}
-	x.s.msgs = append(x.s.msgs, Received{From: x.from, To: x.to, Raw: raw})
+	_, tlsOn := x.conn.TLSConnectionState()
+	x.s.msgs = append(x.s.msgs, Received{From: x.from, To: x.to, Raw: raw, TLS: tlsOn})
 	select {
 	case x.s.arrived <- struct{}{}:
 	default:
@@ -193,4 +235,35 @@ func Parse(t testing.TB, raw []byte) Parsed {
 		}
 	}
 	return out
+}
+
+// selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.
+func selfSigned(t testing.TB) (*tls.Config, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "smtptest"},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA:         true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	cfg := &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
+	return cfg, pool
 }
