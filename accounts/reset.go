@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -28,9 +29,9 @@ type ResetOptions struct {
 	TTL time.Duration
 }
 
-// Outbox accepts a message for delivery off the request path.
+// Outbox runs a message's preparation and delivery off the request path.
 type Outbox interface {
-	Enqueue(m mail.Message) bool
+	Submit(kind string, build mail.Build) bool
 }
 
 // msgResetInvalid is the one answer for a wrong, used, expired or void token,
@@ -48,9 +49,12 @@ const maxLiveResetTokens = 3
 // RequestPasswordReset sends a reset link to the user with this address, if
 // there is an active one with a usable password. The caller answers the same
 // whatever happened: nothing here tells the client whether the address is
-// known, and a failure to store the token or queue the mail is logged only.
-// The token is generated and hashed for unknown addresses too, so both paths
-// do the same work apart from the database.
+// known, and a failure to store the token or send the mail is logged only.
+//
+// On the request path both cases do the same work apart from the lookup: a
+// token is generated and hashed either way, and for a known user storing it
+// and rendering the message are handed to the mail worker (a channel send),
+// so the time of a database write does not tell which addresses exist.
 func (s *Service) RequestPasswordReset(ctx context.Context, email Field) error {
 	var v apierr.Validation
 	addr, ok := required(&v, "email", email)
@@ -73,46 +77,54 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email Field) error {
 	if !u.IsActive || !usablePassword(u.PasswordHash) {
 		return nil
 	}
-	now := s.now()
-	live, err := s.o.Store.LiveResetTokens(ctx, u.ID, now)
-	if err != nil {
-		s.o.Log.ErrorContext(ctx, "password reset: count tokens", "user_id", u.ID, "err", err)
+	if s.o.Reset.Outbox == nil {
+		s.o.Log.WarnContext(ctx, "password reset: no mailer configured; nothing sent", "user_id", u.ID)
 		return nil
 	}
+	now := s.now()
+	// The worker logs without the request's id; carry the user id instead.
+	log := s.o.Log.With("user_id", u.ID)
+	s.o.Reset.Outbox.Submit(mail.KindPasswordReset, func(ctx context.Context) (mail.Message, bool, error) {
+		m, ok, err := s.prepareReset(ctx, log, u, token, hash, now)
+		if err != nil {
+			err = fmt.Errorf("password reset for user %d: %w", u.ID, err)
+		}
+		return m, ok, err
+	})
+	return nil
+}
+
+// prepareReset stores the token and renders the message (on the mail worker).
+func (s *Service) prepareReset(ctx context.Context, log *slog.Logger, u *models.User, token, hash string, now time.Time) (mail.Message, bool, error) {
+	live, err := s.o.Store.LiveResetTokens(ctx, u.ID, now)
+	if err != nil {
+		return mail.Message{}, false, err
+	}
 	if live >= maxLiveResetTokens {
-		s.o.Log.WarnContext(ctx, "password reset: too many outstanding links; none sent", "user_id", u.ID)
-		return nil
+		log.Warn("password reset: too many outstanding links; none sent")
+		return mail.Message{}, false, nil
 	}
 	ttl := s.o.Reset.TTL
 	if ttl <= 0 {
 		ttl = time.Hour
+	}
+	link, err := resetLink(s.o.Reset.URL, token)
+	if err != nil {
+		return mail.Message{}, false, fmt.Errorf("AUTH_RESET_URL: %w", err)
+	}
+	msg, err := mail.ResetMessage(u.Email, mail.ResetData{Username: u.Username, Link: link, Valid: ttl}, now)
+	if err != nil {
+		return mail.Message{}, false, err
 	}
 	row := &models.PasswordResetToken{
 		Hash: hash, UserID: u.ID, PasswordFingerprint: passwordFingerprint(u.PasswordHash),
 		CreatedAt: now, ExpiresAt: now.Add(ttl),
 	}
 	if err := s.o.Store.CreateResetToken(ctx, row, now); err != nil {
-		s.o.Log.ErrorContext(ctx, "password reset: store token", "user_id", u.ID, "err", err)
-		return nil
+		return mail.Message{}, false, err
 	}
-	if s.o.Reset.Outbox == nil {
-		s.o.Log.WarnContext(ctx, "password reset: no mailer configured; message not sent", "user_id", u.ID)
-		return nil
-	}
-	link, err := resetLink(s.o.Reset.URL, token)
-	if err != nil {
-		s.o.Log.ErrorContext(ctx, "password reset: AUTH_RESET_URL", "err", err)
-		return nil
-	}
-	msg, err := mail.ResetMessage(u.Email, mail.ResetData{Username: u.Username, Link: link, Valid: ttl}, now)
-	if err != nil {
-		s.o.Log.ErrorContext(ctx, "password reset: render message", "user_id", u.ID, "err", err)
-		return nil
-	}
-	if s.o.Reset.Outbox.Enqueue(msg) {
-		s.o.Log.InfoContext(ctx, "password reset requested", "user_id", u.ID)
-	}
-	return nil
+	log.Info("password reset link issued")
+	return msg, true, nil
 }
 
 // ResetConfirmInput is the reset confirmation body.

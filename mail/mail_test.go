@@ -3,6 +3,7 @@ package mail_test
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -241,5 +242,36 @@ func TestSMTPPlainDeliveryIsUnencrypted(t *testing.T) {
 	}
 	if srv.Wait(t, 0).TLS {
 		t.Fatal("plain session reported as TLS")
+	}
+}
+
+func TestQueueSubmitRunsBuildOnWorker(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "outbox")
+	var log testserver.LogBuffer
+	q := mail.NewQueue(mail.NewOutbox(dir, from), mail.QueueOptions{Log: newLogger(&log)})
+	builds := []mail.Build{
+		func(context.Context) (mail.Message, bool, error) {
+			return resetMsg(t, "https://a.test/?token=one"), true, nil
+		},
+		func(context.Context) (mail.Message, bool, error) { return mail.Message{}, false, nil },
+		func(context.Context) (mail.Message, bool, error) {
+			return mail.Message{}, false, errors.New("db is down")
+		},
+	}
+	for _, b := range builds {
+		if !q.Submit(mail.KindPasswordReset, b) {
+			t.Fatal("submit refused")
+		}
+	}
+	if err := q.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("outbox: %v, %v; want one message", entries, err)
+	}
+	if !strings.Contains(log.String(), `"msg":"mail not prepared"`) || !strings.Contains(log.String(), "db is down") {
+		t.Fatalf("build error not logged:\n%s", log.String())
 	}
 }

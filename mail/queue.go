@@ -29,7 +29,7 @@ type QueueOptions struct {
 type Queue struct {
 	m      Mailer
 	o      QueueOptions
-	ch     chan Message
+	ch     chan job
 	ctx    context.Context // cancelled when Close gives up waiting
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -63,7 +63,7 @@ func NewQueue(m Mailer, o QueueOptions) *Queue {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	q := &Queue{m: m, o: o, ch: make(chan Message, o.Size), done: make(chan struct{})}
+	q := &Queue{m: m, o: o, ch: make(chan job, o.Size), done: make(chan struct{})}
 	q.ctx, q.cancel = context.WithCancel(context.Background())
 	go q.run()
 	return q
@@ -80,21 +80,39 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// Build prepares a message on the worker. ok false means there is nothing
+// to send; an error is logged and nothing is sent.
+type Build func(ctx context.Context) (m Message, ok bool, err error)
+
+// job is a ready message, or a Build to run first.
+type job struct {
+	kind  string
+	msg   Message
+	build Build
+}
+
 // Enqueue hands m to the worker without blocking. It reports false when the
 // queue is full or closed; the message is then dropped (and logged).
-func (q *Queue) Enqueue(m Message) bool {
+func (q *Queue) Enqueue(m Message) bool { return q.put(job{kind: m.Kind, msg: m}) }
+
+// Submit queues build to run on the worker, then delivers what it returns.
+// Callers use it to keep database writes that only some requests need off
+// the request path, so every request costs the same there.
+func (q *Queue) Submit(kind string, build Build) bool { return q.put(job{kind: kind, build: build}) }
+
+func (q *Queue) put(j job) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
-		q.o.Log.Warn("mail dropped: queue closed", "kind", m.Kind)
+		q.o.Log.Warn("mail dropped: queue closed", "kind", j.kind)
 		return false
 	}
 	select {
-	case q.ch <- m:
+	case q.ch <- j:
 		q.pending++
 		return true
 	default:
-		q.o.Log.Warn("mail dropped: queue full", "kind", m.Kind, "size", q.o.Size)
+		q.o.Log.Warn("mail dropped: queue full", "kind", j.kind, "size", q.o.Size)
 		return false
 	}
 }
@@ -141,8 +159,8 @@ func (q *Queue) Close(ctx context.Context) error {
 
 func (q *Queue) run() {
 	defer close(q.done)
-	for m := range q.ch {
-		q.deliver(m)
+	for j := range q.ch {
+		q.run1(j)
 		q.mu.Lock()
 		q.pending--
 		if q.pending == 0 {
@@ -153,6 +171,25 @@ func (q *Queue) run() {
 		}
 		q.mu.Unlock()
 	}
+}
+
+func (q *Queue) run1(j job) {
+	m := j.msg
+	if j.build != nil {
+		ctx, cancel := context.WithTimeout(q.ctx, q.o.AttemptTimeout)
+		var ok bool
+		var err error
+		m, ok, err = j.build(ctx)
+		cancel()
+		if err != nil {
+			q.o.Log.Error("mail not prepared", "kind", j.kind, "err", err)
+			return
+		}
+		if !ok {
+			return
+		}
+	}
+	q.deliver(m)
 }
 
 // deliver tries m up to Attempts times with exponential backoff. Errors are
