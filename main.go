@@ -19,6 +19,7 @@ import (
 	"authsvc/app"
 	"authsvc/config"
 	"authsvc/manage"
+	"authsvc/djangoimport"
 	"authsvc/middleware"
 )
 
@@ -39,6 +40,7 @@ commands:
   serve      run the HTTP service (the default)
   migrate    create or upgrade the database schema, then exit
   backup PATH  write a consistent copy of the SQLite database to PATH (safe while serving)
+  import-django --from PATH_OR_DSN   import users from a Django auth_user table
 ` + manage.Usage + `  version    print the version
   help       show this text
 
@@ -104,6 +106,8 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		}
 		fmt.Fprintln(stdout, "backup written to", args[0])
 		return 0, nil
+	case "import-django":
+		return djangoimport.Main(context.Background(), cfg, args, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "authsvc: unknown command %q\n\n%s", cmd, usage)
 	return 2, nil

@@ -37,6 +37,8 @@ type Options struct {
 	Secret []byte
 	// Events receives notable outcomes (metrics); may be nil.
 	Events Events
+	// Reset configures password reset by email.
+	Reset ResetOptions
 }
 
 // Events lets an observer (metrics) count outcomes without this package

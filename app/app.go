@@ -17,6 +17,7 @@ import (
 	"authsvc/cleanup"
 	"authsvc/config"
 	"authsvc/handlers"
+	"authsvc/mail"
 	"authsvc/models"
 	"authsvc/passwords"
 	"authsvc/tokens"
@@ -33,6 +34,8 @@ type App struct {
 	Log      *slog.Logger
 	// Cleanup deletes expired rows; serve runs it in the background.
 	Cleanup *cleanup.Job
+	// Mail delivers reset messages off the request path; Close drains it.
+	Mail *mail.Queue
 }
 
 // Options tune New beyond the Config (tests).
@@ -100,11 +103,16 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		params = *o.HashParams
 	}
 	a.Hasher = passwords.NewHasher(params, 0)
+	if a.Mail, err = newMailQueue(cfg, o); err != nil {
+		store.Close()
+		return nil, err
+	}
 	a.Accounts = accounts.New(accounts.Options{
 		Store: store, Tokens: a.Tokens, Hasher: a.Hasher, Policy: passwords.NewPolicy(),
 		Now: o.Now, Log: o.Log,
 		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, ReuseGrace: cfg.ReuseGrace,
 		Secret: []byte(secret),
+		Reset:  accounts.ResetOptions{Outbox: a.Mail, URL: cfg.ResetURL, TTL: cfg.ResetTTL},
 	})
 	a.Cleanup = &cleanup.Job{Store: store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond}
 	a.Handler, err = handlers.New(handlers.Deps{
@@ -112,7 +120,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
 	})
 	if err != nil {
-		store.Close()
+		a.Close()
 		return nil, err
 	}
 	return a, nil
@@ -132,5 +140,15 @@ func writable(dir string) error {
 	return os.Remove(name)
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.Store.Close() }
+// Close delivers the mail still queued (for at most AUTH_SHUTDOWN_TIMEOUT),
+// then releases the database.
+func (a *App) Close() error {
+	if a.Mail != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), max(a.Config.ShutdownWait, time.Second))
+		defer cancel()
+		if err := a.Mail.Close(ctx); err != nil {
+			a.Log.Error("mail queue not drained", "err", err)
+		}
+	}
+	return a.Store.Close()
+}

@@ -1,5 +1,5 @@
 // Package cleanup runs the background job that deletes expired sessions,
-// refresh tokens and other expiring rows in small batches, so the database
+// refresh tokens, password-reset tokens and other expiring rows in small batches, so the database
 // does not grow without bound.
 package cleanup
 

@@ -52,6 +52,8 @@ func New(d Deps) (http.Handler, error) {
 	g.PUT("/profile", authed, handle(a.updateProfile))
 	g.DELETE("/profile", authed, handle(a.deleteProfile))
 	g.POST("/password/change", authed, handle(a.changePassword))
+	g.POST("/password/reset", handle(a.passwordReset))
+	g.POST("/password/reset/confirm", handle(a.passwordResetConfirm))
 	g.GET("/sessions", authed, handle(a.listSessions))
 	g.DELETE("/sessions/:id", authed, handle(a.endSession))
 

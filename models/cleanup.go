@@ -15,6 +15,7 @@ var expiringTables = []expiring{
 	// long-lived session accumulates retired tokens that expire on their own.
 	{"refresh_tokens", "jti_hash", "expires_at"},
 	{"sessions", "id", "expires_at"},
+	{"password_reset_tokens", "hash", "expires_at"},
 }
 
 // DeleteExpired removes at most batch rows whose expiry is before now from

@@ -81,4 +81,6 @@ var (
 )
 
 // All lists every model, for migrations.
-func All() []any { return []any{&User{}, &Session{}, &RefreshToken{}, &APIKey{}} }
+func All() []any {
+	return []any{&User{}, &Session{}, &RefreshToken{}, &APIKey{}, &PasswordResetToken{}}
+}

@@ -1,0 +1,25 @@
+package djangoimport
+
+import "testing"
+
+func TestConvertHash(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, want string
+		usable   bool
+	}{
+		{"pbkdf2_sha256$1000$salt$aGFzaA==", "pbkdf2_sha256$1000$salt$aGFzaA==", true},
+		{"argon2$argon2id$v=19$m=102400,t=2,p=8$c2FsdA$aGFzaA", "$argon2id$v=19$m=102400,t=2,p=8$c2FsdA$aGFzaA", true},
+		{"argon2$argon2id$v=19$m=4194304,t=2,p=8$c2FsdA$aGFzaA", "!argon2$argon2id$v=19$m=4194304,t=2,p=8$c2FsdA$aGFzaA", false},
+		{"argon2$argon2id$v=19$m=1024,t=99,p=8$c2FsdA$aGFzaA", "!argon2$argon2id$v=19$m=1024,t=99,p=8$c2FsdA$aGFzaA", false},
+		{"!XyZunusable", "!XyZunusable", false},
+		{"bcrypt_sha256$$2b$12$abc", "bcrypt_sha256$$2b$12$abc", false},
+		{"", "", false},
+	}
+	for _, tc := range tests {
+		got, usable := convertHash(tc.in)
+		if got != tc.want || usable != tc.usable {
+			t.Errorf("convertHash(%q) = %q, %v; want %q, %v", tc.in, got, usable, tc.want, tc.usable)
+		}
+	}
+}

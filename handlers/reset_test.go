@@ -1,0 +1,361 @@
+package handlers_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"authsvc/internal/smtptest"
+	"authsvc/internal/testserver"
+)
+
+const (
+	resetPath   = "/api/auth/password/reset/"
+	confirmPath = "/api/auth/password/reset/confirm/"
+	resetPage   = "https://app.example.test/reset-password"
+	annPassword = "Old-pass-for-ann-9x"
+	newPassword = "Brand-new-secret-77q"
+)
+
+type resetEnv struct {
+	srv  *testserver.Server
+	smtp *smtptest.Server
+	log  *testserver.LogBuffer
+}
+
+// newResetEnv starts a test SMTP server and the service pointed at it.
+func newResetEnv(t *testing.T) *resetEnv {
+	t.Helper()
+	e := &resetEnv{smtp: smtptest.Start(t), log: &testserver.LogBuffer{}}
+	e.srv = testserver.New(t, testserver.Options{Log: e.log, Env: map[string]string{
+		"AUTH_SMTP_URL":  e.smtp.URL(),
+		"AUTH_RESET_URL": resetPage,
+		"AUTH_MAIL_FROM": "authsvc <no-reply@example.test>",
+	}})
+	return e
+}
+
+// registerWithEmail creates a user with an email address.
+func registerWithEmail(t *testing.T, srv *testserver.Server, username, email, password string) int64 {
+	t.Helper()
+	r := srv.Post("/api/auth/register/", map[string]string{"username": username, "email": email, "password": password})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("register %s: %d %s", username, r.Status, r.Body)
+	}
+	return int64(r.JSON(t)["id"].(float64))
+}
+
+// flush waits until the service's mail queue has handled every message.
+func flush(t *testing.T, srv *testserver.Server) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.App.Mail.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+var tokenRE = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)
+
+// tokenFromMail reads the reset link out of a raw message.
+func tokenFromMail(t *testing.T, raw []byte) string {
+	t.Helper()
+	p := smtptest.Parse(t, raw)
+	if !strings.Contains(p.Text, resetPage+"?token=") {
+		t.Fatalf("text part has no link to %s: %q", resetPage, p.Text)
+	}
+	m := tokenRE.FindStringSubmatch(p.Text)
+	if m == nil {
+		t.Fatalf("no token in %q", p.Text)
+	}
+	if !strings.Contains(p.HTML, "token="+m[1]) {
+		t.Fatalf("html part lacks the same token: %q", p.HTML)
+	}
+	if len(m[1]) < 43 { // 32 random bytes, base64url
+		t.Fatalf("token %d characters, want >= 43", len(m[1]))
+	}
+	return m[1]
+}
+
+// requestToken asks for a reset and returns the token from the mail.
+func (e *resetEnv) requestToken(t *testing.T, email string) string {
+	t.Helper()
+	seen := len(e.smtp.Messages())
+	r := e.srv.Post(resetPath, map[string]string{"email": email})
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("reset request: %d %s", r.Status, r.Body)
+	}
+	return tokenFromMail(t, e.smtp.Wait(t, seen).Raw)
+}
+
+func confirm(srv *testserver.Server, token, password string) *testserver.Response {
+	return srv.Post(confirmPath, map[string]string{"token": token, "new_password": password})
+}
+
+func wantInvalidToken(t *testing.T, r *testserver.Response) {
+	t.Helper()
+	if r.Status != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400: %s", r.Status, r.Body)
+	}
+	var body map[string][]string
+	if err := json.Unmarshal(r.Body, &body); err != nil || len(body["token"]) != 1 || body["token"][0] != "Invalid or expired token." {
+		t.Fatalf("body %s, want the invalid token error", r.Body)
+	}
+}
+
+func TestPasswordResetOverSMTP(t *testing.T) {
+	t.Parallel()
+	e := newResetEnv(t)
+	registerWithEmail(t, e.srv, "ann", "ann@example.test", annPassword)
+	old1, old2 := e.srv.Login("ann", annPassword), e.srv.Login("ann", annPassword)
+
+	// The address matches without regard to case.
+	token := e.requestToken(t, "ANN@Example.test")
+	msg := e.smtp.Messages()[0]
+	if len(msg.To) != 1 || msg.To[0] != "ann@example.test" || msg.From != "no-reply@example.test" {
+		t.Fatalf("envelope from %q to %v", msg.From, msg.To)
+	}
+
+	r := confirm(e.srv, token, newPassword)
+	if r.Status != http.StatusOK {
+		t.Fatalf("confirm: %d %s", r.Status, r.Body)
+	}
+	e.srv.Login("ann", newPassword)
+	if r := e.srv.Post("/api/auth/token/", map[string]string{"username": "ann", "password": annPassword}); r.Status != http.StatusUnauthorized {
+		t.Fatalf("old password still logs in: %d", r.Status)
+	}
+	for _, p := range []testserver.Pair{old1, old2} {
+		if r := e.srv.Do(testserver.Request{Method: http.MethodGet, Path: "/api/auth/profile/", Bearer: p.Access}); r.Status != http.StatusUnauthorized {
+			t.Fatalf("old access token after reset: %d %s", r.Status, r.Body)
+		}
+		if r := e.srv.Post("/api/auth/token/refresh/", map[string]string{"refresh": p.Refresh}); r.Status != http.StatusUnauthorized {
+			t.Fatalf("old refresh token after reset: %d %s", r.Status, r.Body)
+		}
+	}
+	// Single use.
+	wantInvalidToken(t, confirm(e.srv, token, "Another-new-secret-88"))
+	e.srv.Login("ann", newPassword)
+
+	flush(t, e.srv)
+	if out := e.log.String(); strings.Contains(out, token) || strings.Contains(out, "token="+token[:8]) {
+		t.Fatalf("the reset token reached the log:\n%s", out)
+	} else if !strings.Contains(out, "mail sent") {
+		t.Fatalf("log has no delivery line:\n%s", out)
+	}
+}
+
+func TestPasswordResetRefusesBadTokens(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		// spoil runs between the request and the confirm; it returns the
+		// token to present.
+		spoil func(t *testing.T, e *resetEnv, token string) string
+	}{
+		{"wrong token", func(t *testing.T, e *resetEnv, token string) string {
+			return strings.Repeat("A", len(token))
+		}},
+		{"expired token", func(t *testing.T, e *resetEnv, token string) string {
+			e.srv.Clock.Advance(time.Hour + time.Second)
+			return token
+		}},
+		{"void after a password change", func(t *testing.T, e *resetEnv, token string) string {
+			p := e.srv.Login("ann", annPassword)
+			r := e.srv.Do(testserver.Request{Method: http.MethodPost, Path: "/api/auth/password/change/", Bearer: p.Access,
+				JSON: map[string]string{"old_password": annPassword, "new_password": "Changed-by-ann-42z"}})
+			if r.Status != http.StatusOK {
+				t.Fatalf("password change: %d %s", r.Status, r.Body)
+			}
+			return token
+		}},
+		{"void after a later reset", func(t *testing.T, e *resetEnv, token string) string {
+			second := e.requestToken(t, "ann@example.test")
+			if r := confirm(e.srv, second, "Changed-by-reset-42z"); r.Status != http.StatusOK {
+				t.Fatalf("second reset: %d %s", r.Status, r.Body)
+			}
+			return token
+		}},
+		{"user deactivated", func(t *testing.T, e *resetEnv, token string) string {
+			u, err := e.srv.App.Store.UserByUsernameKey(context.Background(), "ann")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.srv.App.Store.UpdateUser(context.Background(), u.ID, map[string]any{"is_active": false}); err != nil {
+				t.Fatal(err)
+			}
+			return token
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newResetEnv(t)
+			registerWithEmail(t, e.srv, "ann", "ann@example.test", annPassword)
+			token := e.requestToken(t, "ann@example.test")
+			wantInvalidToken(t, confirm(e.srv, tc.spoil(t, e, token), newPassword))
+			if r := e.srv.Post("/api/auth/token/", map[string]string{"username": "ann", "password": newPassword}); r.Status != http.StatusUnauthorized {
+				t.Fatalf("the refused reset set the password: %d", r.Status)
+			}
+		})
+	}
+}
+
+func TestPasswordResetConfirmValidation(t *testing.T) {
+	t.Parallel()
+	e := newResetEnv(t)
+	registerWithEmail(t, e.srv, "ann", "ann@example.test", annPassword)
+	token := e.requestToken(t, "ann@example.test")
+
+	r := e.srv.Post(confirmPath, map[string]string{})
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"token":["This field is required."]`) ||
+		!strings.Contains(string(r.Body), `"new_password":["This field is required."]`) {
+		t.Fatalf("empty body: %d %s", r.Status, r.Body)
+	}
+	// The registration policy applies, and a refused password leaves the
+	// token usable.
+	for _, weak := range []string{"short", "12345678901", "password123", "ann@example.test1"} {
+		r := confirm(e.srv, token, weak)
+		if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), `"new_password"`) {
+			t.Fatalf("weak password %q: %d %s", weak, r.Status, r.Body)
+		}
+	}
+	if r := confirm(e.srv, token, newPassword); r.Status != http.StatusOK {
+		t.Fatalf("confirm after refusals: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestPasswordResetSameAnswerForEveryAddress(t *testing.T) {
+	t.Parallel()
+	e := newResetEnv(t)
+	registerWithEmail(t, e.srv, "ann", "ann@example.test", annPassword)
+	id := registerWithEmail(t, e.srv, "ina", "ina@example.test", annPassword)
+	if err := e.srv.App.Store.UpdateUser(context.Background(), id, map[string]any{"is_active": false}); err != nil {
+		t.Fatal(err)
+	}
+	var first *testserver.Response
+	for _, addr := range []string{"nobody@example.test", "ina@example.test", "ann@example.test"} {
+		r := e.srv.Post(resetPath, map[string]string{"email": addr})
+		if r.Status != http.StatusAccepted {
+			t.Fatalf("%s: %d %s", addr, r.Status, r.Body)
+		}
+		if first == nil {
+			first = r
+		} else if !bytes.Equal(first.Body, r.Body) {
+			t.Fatalf("answers differ: %s vs %s", first.Body, r.Body)
+		}
+	}
+	if got := first.Str(t, "detail"); got != "If the address is registered, a reset link has been sent." {
+		t.Fatalf("detail %q", got)
+	}
+	flush(t, e.srv)
+	msgs := e.smtp.Messages()
+	if len(msgs) != 1 || msgs[0].To[0] != "ann@example.test" {
+		t.Fatalf("mail sent to %v, want only ann", msgs)
+	}
+	if r := e.srv.Post(resetPath, map[string]string{"email": "not-an-address"}); r.Status != http.StatusBadRequest ||
+		!strings.Contains(string(r.Body), `"email"`) {
+		t.Fatalf("invalid address: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestPasswordResetConcurrentConfirmsOneWins(t *testing.T) {
+	t.Parallel()
+	e := newResetEnv(t)
+	registerWithEmail(t, e.srv, "ann", "ann@example.test", annPassword)
+	token := e.requestToken(t, "ann@example.test")
+	const n = 6
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			body, _ := json.Marshal(map[string]string{"token": token, "new_password": newPassword + string(rune('a'+i))})
+			resp, err := e.srv.Client.Post(e.srv.URL+confirmPath, "application/json", bytes.NewReader(body))
+			if err != nil {
+				codes <- 0
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}(i)
+	}
+	wg.Wait()
+	close(codes)
+	ok := 0
+	for c := range codes {
+		switch c {
+		case http.StatusOK:
+			ok++
+		case http.StatusBadRequest:
+		default:
+			t.Fatalf("status %d", c)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d confirms succeeded, want exactly 1", ok)
+	}
+}
+
+func TestPasswordResetWritesOutboxWithoutSMTP(t *testing.T) {
+	t.Parallel()
+	log := &testserver.LogBuffer{}
+	srv := testserver.New(t, testserver.Options{Log: log, Env: map[string]string{"AUTH_RESET_URL": resetPage}})
+	registerWithEmail(t, srv, "ann", "ann@example.test", annPassword)
+	if r := srv.Post(resetPath, map[string]string{"email": "ann@example.test"}); r.Status != http.StatusAccepted {
+		t.Fatalf("reset request: %d %s", r.Status, r.Body)
+	}
+	flush(t, srv)
+	dir := filepath.Join(srv.Dir, "data", "outbox")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || !strings.HasSuffix(entries[0].Name(), ".eml") {
+		t.Fatalf("outbox holds %v, want one .eml", entries)
+	}
+	if info, _ := entries[0].Info(); info.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v, want 0600", info.Mode().Perm())
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, entries[0].Name()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := tokenFromMail(t, raw)
+	if r := confirm(srv, token, newPassword); r.Status != http.StatusOK {
+		t.Fatalf("confirm: %d %s", r.Status, r.Body)
+	}
+	srv.Login("ann", newPassword)
+	if out := log.String(); strings.Contains(out, token) {
+		t.Fatalf("the reset token reached the log:\n%s", out)
+	}
+}
+
+func TestPasswordResetBoundsOutstandingLinks(t *testing.T) {
+	t.Parallel()
+	e := newResetEnv(t)
+	registerWithEmail(t, e.srv, "ann", "ann@example.test", annPassword)
+	for i := 0; i < 5; i++ {
+		if r := e.srv.Post(resetPath, map[string]string{"email": "ann@example.test"}); r.Status != http.StatusAccepted {
+			t.Fatalf("request %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	flush(t, e.srv)
+	if n := len(e.smtp.Messages()); n != 3 {
+		t.Fatalf("%d mails for 5 requests, want 3", n)
+	}
+	// Once the links expire, a new one is sent again.
+	e.srv.Clock.Advance(time.Hour + time.Second)
+	token := e.requestToken(t, "ann@example.test")
+	if r := confirm(e.srv, token, newPassword); r.Status != http.StatusOK {
+		t.Fatalf("confirm: %d %s", r.Status, r.Body)
+	}
+}
