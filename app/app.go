@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"authsvc/accounts"
@@ -16,6 +17,7 @@ import (
 	"authsvc/handlers"
 	"authsvc/models"
 	"authsvc/passwords"
+	"authsvc/pictures"
 	"authsvc/tokens"
 )
 
@@ -94,6 +96,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Handler, err = handlers.New(handlers.Deps{
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
 		TrustedProxies: cfg.TrustedProxies,
+		Pictures:       pictures.New(filepath.Join(cfg.DataDir, "media", "profile_pictures"), 2),
 	})
 	if err != nil {
 		store.Close()

@@ -13,6 +13,7 @@ import (
 	"authsvc/accounts"
 	"authsvc/middleware"
 	"authsvc/models"
+	"authsvc/pictures"
 )
 
 // Deps are what the HTTP layer needs.
@@ -24,6 +25,8 @@ type Deps struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed;
 	// empty means the client IP is the socket's peer.
 	TrustedProxies []string
+	// Pictures stores uploaded profile pictures.
+	Pictures *pictures.Store
 }
 
 type api struct {

@@ -30,7 +30,7 @@ func New(d Deps) (http.Handler, error) {
 	authed := a.auth.Require(middleware.Authenticated)
 
 	r.Use(middleware.RequestID(d.Log), middleware.AccessLog(), middleware.Recovery(),
-		middleware.SecurityHeaders(), middleware.BodyLimit(middleware.DefaultBodyLimit, nil))
+		middleware.SecurityHeaders(), middleware.BodyLimit(middleware.DefaultBodyLimit, bodyLimits))
 	r.NoRoute(middleware.NotFound)
 	r.NoMethod(middleware.MethodNotAllowed)
 
@@ -52,8 +52,20 @@ func New(d Deps) (http.Handler, error) {
 	g.POST("/password/change", authed, handle(a.changePassword))
 	g.GET("/sessions", authed, handle(a.listSessions))
 	g.DELETE("/sessions/:id", authed, handle(a.endSession))
+	g.PUT("/profile/picture", authed, handle(a.putPicture))
+	g.DELETE("/profile/picture", authed, handle(a.deletePicture))
+
+	r.GET("/media/profile_pictures/:name", a.servePicture)
+	r.HEAD("/media/profile_pictures/:name", a.servePicture)
+	a.mountProfiles(r, authed)
 
 	return stripSlash(r), nil
+}
+
+// bodyLimits are the routes (Gin full paths) whose bodies may exceed the
+// default 1 MiB.
+var bodyLimits = map[string]int64{
+	"/api/auth/profile/picture": pictureBodyLimit,
 }
 
 // stripSlash serves "/x/" as "/x": the routes are registered once, without
