@@ -209,7 +209,7 @@ func TestPictureUploadEachFormat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pair, _ := newUser(t, s, "up_" + tt.name)
+			pair, _ := newUser(t, s, "up_"+tt.name)
 			pic := uploaded(t, upload(s, pair.Access, tt.file, tt.ctype, tt.data(t)), tt.ext)
 			if got := s.Do(testserver.Request{Method: "GET", Path: "/api/auth/profile/", Bearer: pair.Access}).Str(t, "profile_picture"); got != pic {
 				t.Fatalf("own profile shows %q, upload answered %q", got, pic)
@@ -266,7 +266,9 @@ func TestPictureUploadRefused(t *testing.T) {
 		status int
 		field  string // the expected profile_picture message ("" : not checked)
 	}{
-		{"truncated png", func() *testserver.Response { return upload(s, pair.Access, "a.png", "image/png", goodPNG[:len(goodPNG)/2]) }, 400, msgNotImage},
+		{"truncated png", func() *testserver.Response {
+			return upload(s, pair.Access, "a.png", "image/png", goodPNG[:len(goodPNG)/2])
+		}, 400, msgNotImage},
 		{"truncated jpeg", func() *testserver.Response {
 			return upload(s, pair.Access, "a.jpg", "image/jpeg", goodJPEG[:len(goodJPEG)/2])
 		}, 400, msgNotImage},
