@@ -92,7 +92,8 @@ func (s *Store) Dir() string { return s.dir }
 // Save reads one upload, checks it and stores a clean copy. It returns the
 // stored name (random hex plus .png or .jpg). JPEG stays JPEG (photos would
 // grow several times as PNG); PNG, GIF and WebP become PNG, which Go encodes
-// losslessly (a GIF keeps its first frame only).
+// losslessly (a GIF keeps its first frame only). A JPEG's Exif orientation
+// is applied to the pixels, since the tag itself does not survive.
 func (s *Store) Save(ctx context.Context, r io.Reader) (string, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
@@ -118,6 +119,7 @@ func (s *Store) Save(ctx context.Context, r io.Reader) (string, error) {
 	ext := ".png"
 	if kind == "jpeg" {
 		ext = ".jpg"
+		img = orient(img, exifOrientation(data))
 		err = jpeg.Encode(&out, img, &jpeg.Options{Quality: 90})
 	} else {
 		err = (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&out, img)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -125,5 +126,72 @@ func TestSaveAndRelease(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 0 {
 		t.Fatalf("folder not empty (temp files left?): %v", entries)
+	}
+}
+
+// exifJPEG encodes img as JPEG with an Exif block holding only the given
+// Orientation tag (big-endian TIFF, one IFD0 entry).
+func exifJPEG(t *testing.T, img image.Image, orientation uint16) []byte {
+	t.Helper()
+	var j bytes.Buffer
+	if err := jpeg.Encode(&j, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	tiff := []byte("MM\x00*\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00")
+	binary.BigEndian.PutUint16(tiff[18:], orientation)
+	payload := append([]byte("Exif\x00\x00"), tiff...)
+	seg := []byte{0xff, 0xe1, 0, 0}
+	binary.BigEndian.PutUint16(seg[2:], uint16(len(payload)+2))
+	out := append([]byte{0xff, 0xd8}, seg...)
+	out = append(out, payload...)
+	return append(out, j.Bytes()[2:]...)
+}
+
+// TestExifOrientationApplied: a wide picture whose tag says "turn it a
+// quarter clockwise" is stored tall, with its left (red) half on top; the
+// other tags turn it the other ways.
+func TestExifOrientationApplied(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 16, 8))
+	for y := range 8 {
+		for x := range 16 {
+			c := color.RGBA{B: 255, A: 255}
+			if x < 8 {
+				c = color.RGBA{R: 255, A: 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	tests := []struct {
+		orientation uint16
+		w, h        int
+		topRed      bool // red at the top-left corner
+		bottomRed   bool // red at the bottom-left corner
+	}{
+		{1, 16, 8, true, true},
+		{6, 8, 16, true, false}, // the left column became the top row
+		{8, 8, 16, false, true}, // the left column became the bottom row
+		{3, 16, 8, false, false},
+	}
+	s := pictures.New(t.TempDir(), 1)
+	for _, tt := range tests {
+		name, err := s.Save(context.Background(), bytes.NewReader(exifJPEG(t, img, tt.orientation)))
+		if err != nil {
+			t.Fatalf("orientation %d: %v", tt.orientation, err)
+		}
+		f, err := s.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := jpeg.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := got.Bounds()
+		red := func(x, y int) bool { r, _, bl, _ := got.At(x, y).RGBA(); return r > bl }
+		if b.Dx() != tt.w || b.Dy() != tt.h || red(1, 1) != tt.topRed || red(1, b.Dy()-2) != tt.bottomRed {
+			t.Errorf("orientation %d: %dx%d, red top-left %v bottom-left %v; want %dx%d %v %v",
+				tt.orientation, b.Dx(), b.Dy(), red(1, 1), red(1, b.Dy()-2), tt.w, tt.h, tt.topRed, tt.bottomRed)
+		}
 	}
 }
