@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
+	"unicode"
 
 	"authsvc/apierr"
 	"authsvc/models"
@@ -25,15 +27,17 @@ func (s *Service) Profile(ctx context.Context, id int64) (*models.User, error) {
 	return u, nil
 }
 
-// Profiles pages through users; search matches usernames containing it,
-// without regard to case (compared on the case-folded key, so "ALICE" finds
-// "Alice" and "ß" finds "SS").
+// Profiles pages through users. search is split into terms as DRF's
+// SearchFilter does (on whitespace and commas, NUL removed); each term must
+// appear in the username, without regard to case (compared on the
+// case-folded key, so "ALICE" finds "Alice" and "ß" finds "SS").
 func (s *Service) Profiles(ctx context.Context, search string, offset, limit int) ([]models.User, int64, error) {
-	key := ""
-	if search != "" {
-		key = UsernameKey(search)
+	search = strings.ReplaceAll(search, "\x00", "")
+	terms := strings.FieldsFunc(search, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	for i, term := range terms {
+		terms[i] = UsernameKey(term)
 	}
-	list, total, err := s.o.Store.ListUsers(ctx, key, offset, limit)
+	list, total, err := s.o.Store.ListUsers(ctx, terms, offset, limit)
 	if err != nil {
 		return nil, 0, internal("list profiles", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -210,10 +211,13 @@ func TestProfilesSearch(t *testing.T) {
 		{"_", []string{"a_b"}},
 		{"a.b", []string{"a.b"}},
 		{"nobody", nil},
+		{"  ali ,  ICE ", []string{"Alice", "malice"}},
+		{"ali mal", []string{"malice"}},
+		{"a\x00li", []string{"Alice", "malice"}},
 		{"", []string{"viewer", "Alice", "malice", "bob", "a_b", "axb", "a.b"}},
 	}
 	for _, tt := range tests {
-		r := call(s, viewer, "GET", profilesPath+"?search="+strings.ReplaceAll(tt.search, "%", "%25"), nil)
+		r := call(s, viewer, "GET", profilesPath+"?search="+url.QueryEscape(tt.search), nil)
 		var body struct {
 			Count   int `json:"count"`
 			Results []struct {

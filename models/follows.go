@@ -146,12 +146,12 @@ func (s *Store) FollowingAmong(ctx context.Context, follower int64, ids []int64)
 // those characters literally.
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// ListUsers pages through users ordered by id; keyContains (already case
-// folded, "" for all) filters on username_key.
-func (s *Store) ListUsers(ctx context.Context, keyContains string, offset, limit int) ([]User, int64, error) {
+// ListUsers pages through users ordered by id; every one of keyTerms
+// (already case folded) must occur in username_key.
+func (s *Store) ListUsers(ctx context.Context, keyTerms []string, offset, limit int) ([]User, int64, error) {
 	q := s.R.WithContext(ctx).Model(&User{})
-	if keyContains != "" {
-		q = q.Where(`username_key LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(keyContains)+"%")
+	for _, term := range keyTerms {
+		q = q.Where(`username_key LIKE ? ESCAPE '\'`, "%"+likeEscaper.Replace(term)+"%")
 	}
 	return pageUsers(q, offset, limit)
 }
