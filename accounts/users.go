@@ -168,9 +168,13 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, target *mode
 		}
 	}
 	if pic, set, ok := optional(&v, "profile_picture", in.ProfilePicture); set && ok {
-		if msg := pictureURLError(pic); pic != "" && msg != "" {
-			v.Add("profile_picture", msg)
-		} else {
+		switch {
+		case pic == target.ProfilePicture:
+			// Unchanged: a client that PUTs back what it read (the path of
+			// an uploaded picture, which is not an absolute URL) must not fail.
+		case pic != "" && pictureURLError(pic) != "":
+			v.Add("profile_picture", pictureURLError(pic))
+		default:
 			cols["profile_picture"] = pic
 		}
 	}

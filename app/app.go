@@ -20,6 +20,7 @@ import (
 	"authsvc/mail"
 	"authsvc/models"
 	"authsvc/passwords"
+	"authsvc/pictures"
 	"authsvc/tokens"
 )
 
@@ -118,6 +119,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Handler, err = handlers.New(handlers.Deps{
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
 		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
+		Pictures: pictures.New(filepath.Join(cfg.DataDir, "media", "profile_pictures"), 2),
 	})
 	if err != nil {
 		a.Close()

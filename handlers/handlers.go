@@ -13,6 +13,7 @@ import (
 	"authsvc/accounts"
 	"authsvc/middleware"
 	"authsvc/models"
+	"authsvc/pictures"
 )
 
 // Deps are what the HTTP layer needs.
@@ -26,6 +27,8 @@ type Deps struct {
 	TrustedProxies []string
 	// RequestTimeout bounds each request; 0 means none.
 	RequestTimeout time.Duration
+	// Pictures stores uploaded profile pictures.
+	Pictures *pictures.Store
 }
 
 type api struct {

@@ -30,11 +30,13 @@ func (a *api) updateProfile(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	u, err := a.Accounts.UpdateProfile(c.Request.Context(), middleware.PrincipalFrom(c),
+	p := middleware.PrincipalFrom(c)
+	u, err := a.Accounts.UpdateProfile(c.Request.Context(), p,
 		profileInput(b, c.Request.Method == http.MethodPut))
 	if err != nil {
 		return err
 	}
+	a.replacedPicture(c.Request.Context(), p.User.ProfilePicture, u.ProfilePicture)
 	c.JSON(http.StatusOK, newOwnUser(u))
 	return nil
 }
@@ -44,9 +46,11 @@ func (a *api) deleteProfile(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Accounts.DeleteAccount(c.Request.Context(), middleware.PrincipalFrom(c), b.field("password")); err != nil {
+	p := middleware.PrincipalFrom(c)
+	if err := a.Accounts.DeleteAccount(c.Request.Context(), p, b.field("password")); err != nil {
 		return err
 	}
+	a.releasePicture(c.Request.Context(), p.User.ProfilePicture)
 	c.Status(http.StatusNoContent)
 	return nil
 }

@@ -31,7 +31,7 @@ func New(d Deps) (http.Handler, error) {
 	staff := a.auth.Require(middleware.Staff)
 
 	r.Use(middleware.RequestID(d.Log), middleware.AccessLog(), middleware.Recovery(),
-		middleware.SecurityHeaders(), middleware.BodyLimit(middleware.DefaultBodyLimit, nil),
+		middleware.SecurityHeaders(), middleware.BodyLimit(middleware.DefaultBodyLimit, bodyLimits),
 		middleware.Timeout(d.RequestTimeout))
 	r.NoRoute(middleware.NotFound)
 	r.NoMethod(middleware.MethodNotAllowed)
@@ -56,6 +56,12 @@ func New(d Deps) (http.Handler, error) {
 	g.POST("/password/reset/confirm", handle(a.passwordResetConfirm))
 	g.GET("/sessions", authed, handle(a.listSessions))
 	g.DELETE("/sessions/:id", authed, handle(a.endSession))
+	g.PUT("/profile/picture", authed, handle(a.putPicture))
+	g.DELETE("/profile/picture", authed, handle(a.deletePicture))
+
+	r.GET("/media/profile_pictures/:name", a.servePicture)
+	r.HEAD("/media/profile_pictures/:name", a.servePicture)
+	a.mountProfiles(r, authed)
 
 	r.POST("/api-token-auth", handle(a.obtainKey))
 	r.DELETE("/api-token-auth", authed, handle(a.revokeKey))
@@ -71,6 +77,12 @@ func New(d Deps) (http.Handler, error) {
 	adm.POST("/users/:id/logout", handle(a.adminLogoutUser))
 
 	return stripSlash(r), nil
+}
+
+// bodyLimits are the routes (Gin full paths) whose bodies may exceed the
+// default 1 MiB.
+var bodyLimits = map[string]int64{
+	"/api/auth/profile/picture": pictureBodyLimit,
 }
 
 // stripSlash serves "/x/" as "/x": the routes are registered once, without

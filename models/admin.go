@@ -3,35 +3,10 @@ package models
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
 )
-
-// ListUsers returns one page of users ordered by id; search (a username key,
-// already case-folded by the caller) keeps the users whose username_key
-// contains it.
-func (s *Store) ListUsers(ctx context.Context, search string, offset, limit int) ([]User, int64, error) {
-	q := s.R.WithContext(ctx).Model(&User{})
-	if search != "" {
-		q = q.Where(`username_key LIKE ? ESCAPE '\'`, "%"+escapeLike(search)+"%")
-	}
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
-		return nil, 0, fmt.Errorf("count users: %w", err)
-	}
-	var out []User
-	if err := q.Order("id").Offset(offset).Limit(limit).Find(&out).Error; err != nil {
-		return nil, 0, fmt.Errorf("list users: %w", err)
-	}
-	return out, total, nil
-}
-
-// escapeLike makes s match literally inside a LIKE pattern.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
 
 // UpdateUserRevoking writes cols of user id and, when revoke is set, ends
 // every session and API key of that user in the same transaction: a

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // uniqueViolation maps a unique-index failure on users to the sentinel for
@@ -123,14 +124,30 @@ func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash, keepSes
 }
 
 // DeleteUser removes the user; sessions and refresh tokens go with it by
-// ON DELETE CASCADE.
+// ON DELETE CASCADE. Its follow edges are removed here, not by the cascade,
+// so that the counters of the users on the other side go down with them.
 func (s *Store) DeleteUser(ctx context.Context, id int64) error {
-	res := s.W.WithContext(ctx).Where("id = ?", id).Delete(&User{})
-	if res.Error != nil {
-		return fmt.Errorf("delete user %d: %w", id, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// FOR UPDATE (PostgreSQL) waits for follows of this user in flight
+		// and keeps new ones out until the row is gone (see lockUsers).
+		var ids []int64
+		if err := tx.Model(&User{}).Clauses(clause.Locking{Strength: "UPDATE"}).
+			Where("id = ?", id).Pluck("id", &ids).Error; err != nil {
+			return fmt.Errorf("lock user %d: %w", id, err)
+		}
+		if len(ids) == 0 {
+			return ErrNotFound
+		}
+		if err := dropFollows(tx, id); err != nil {
+			return err
+		}
+		res := tx.Where("id = ?", id).Delete(&User{})
+		if res.Error != nil {
+			return fmt.Errorf("delete user %d: %w", id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
 }

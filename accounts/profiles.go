@@ -1,0 +1,107 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"unicode"
+
+	"authsvc/apierr"
+	"authsvc/models"
+)
+
+// ErrFollowSelf is the answer to following (or unfollowing) oneself.
+var ErrFollowSelf = &apierr.Error{Status: http.StatusBadRequest, Code: apierr.CodeInvalid,
+	Detail: "You cannot follow yourself."}
+
+// Profile loads the user behind a public profile; a missing one is 404.
+func (s *Service) Profile(ctx context.Context, id int64) (*models.User, error) {
+	u, err := s.o.Store.UserByID(ctx, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, apierr.NotFound
+	}
+	if err != nil {
+		return nil, internal("load profile", err)
+	}
+	return u, nil
+}
+
+// Profiles pages through users. search is split into terms as DRF's
+// SearchFilter does (on whitespace and commas, NUL removed); each term must
+// appear in the username, without regard to case (compared on the
+// case-folded key, so "ALICE" finds "Alice" and "ß" finds "SS").
+func (s *Service) Profiles(ctx context.Context, search string, offset, limit int) ([]models.User, int64, error) {
+	list, total, err := s.o.Store.ListUsers(ctx, searchTerms(search), offset, limit)
+	if err != nil {
+		return nil, 0, internal("list profiles", err)
+	}
+	return list, total, nil
+}
+
+// Follow makes p follow user id and returns that user with its new counts.
+// It is idempotent; following oneself is 400, a missing user 404.
+func (s *Service) Follow(ctx context.Context, p *Principal, id int64) (*models.User, error) {
+	return s.changeFollow(ctx, p, id, func() error { return s.o.Store.AddFollow(ctx, p.User.ID, id, s.now()) })
+}
+
+// Unfollow undoes Follow, with the same answers.
+func (s *Service) Unfollow(ctx context.Context, p *Principal, id int64) (*models.User, error) {
+	return s.changeFollow(ctx, p, id, func() error { return s.o.Store.RemoveFollow(ctx, p.User.ID, id) })
+}
+
+func (s *Service) changeFollow(ctx context.Context, p *Principal, id int64, change func() error) (*models.User, error) {
+	if id == p.User.ID {
+		return nil, ErrFollowSelf
+	}
+	if err := change(); err != nil {
+		if errors.Is(err, models.ErrNotFound) {
+			return nil, apierr.NotFound
+		}
+		return nil, internal("follow", err)
+	}
+	return s.Profile(ctx, id)
+}
+
+// Followers pages through the users who follow id (404 when id is missing).
+func (s *Service) Followers(ctx context.Context, id int64, offset, limit int) ([]models.User, int64, error) {
+	return s.edges(ctx, id, offset, limit, s.o.Store.Followers)
+}
+
+// Following pages through the users id follows (404 when id is missing).
+func (s *Service) Following(ctx context.Context, id int64, offset, limit int) ([]models.User, int64, error) {
+	return s.edges(ctx, id, offset, limit, s.o.Store.Following)
+}
+
+type edgeLister func(ctx context.Context, id int64, offset, limit int) ([]models.User, int64, error)
+
+func (s *Service) edges(ctx context.Context, id int64, offset, limit int, list edgeLister) ([]models.User, int64, error) {
+	if _, err := s.Profile(ctx, id); err != nil {
+		return nil, 0, err
+	}
+	out, total, err := list(ctx, id, offset, limit)
+	if err != nil {
+		return nil, 0, internal("list follows", err)
+	}
+	return out, total, nil
+}
+
+// FollowingAmong says which of ids the principal follows (is_following).
+func (s *Service) FollowingAmong(ctx context.Context, p *Principal, ids []int64) (map[int64]bool, error) {
+	m, err := s.o.Store.FollowingAmong(ctx, p.User.ID, ids)
+	if err != nil {
+		return nil, internal("load follows", err)
+	}
+	return m, nil
+}
+
+// searchTerms splits a ?search= value the way DRF's SearchFilter does, into
+// case-folded username keys.
+func searchTerms(search string) []string {
+	search = strings.ReplaceAll(search, "\x00", "")
+	terms := strings.FieldsFunc(search, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	for i, term := range terms {
+		terms[i] = UsernameKey(term)
+	}
+	return terms
+}
