@@ -37,6 +37,7 @@ const usage = `usage: authsvc [command]
 commands:
   serve      run the HTTP service (the default)
   migrate    create or upgrade the database schema, then exit
+  keys       list|rotate the asymmetric signing keys
   version    print the version
   help       show this text
 
@@ -80,6 +81,9 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		defer a.Close()
 		fmt.Fprintln(stdout, "schema is up to date")
 		return 0, nil
+	}
+	if cmd == "keys" {
+		return keysCommand(cfg, log, args, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "authsvc: unknown command %q\n\n%s", cmd, usage)
 	return 2, nil

@@ -14,6 +14,7 @@ import (
 	"authsvc/accounts"
 	"authsvc/config"
 	"authsvc/handlers"
+	"authsvc/keystore"
 	"authsvc/models"
 	"authsvc/passwords"
 	"authsvc/tokens"
@@ -28,6 +29,9 @@ type App struct {
 	Accounts *accounts.Service
 	Handler  http.Handler
 	Log      *slog.Logger
+	// Keys is the database keystore for asymmetric algorithms (nil for HS256).
+	Keys     *keystore.Keystore
+	stopKeys func()
 }
 
 // Options tune New beyond the Config (tests).
@@ -68,12 +72,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{Config: cfg, Store: store, Log: o.Log}
-	if cfg.SigningAlg != "HS256" {
+	keys, ks, err := signingKeys(ctx, cfg, store, secret, o)
+	if err != nil {
 		store.Close()
-		return nil, fmt.Errorf("AUTH_SIGNING_ALG %s is not supported yet", cfg.SigningAlg)
+		return nil, err
 	}
+	a.Keys = ks
 	a.Tokens, err = tokens.New(tokens.Options{
-		Keys:   tokens.NewKeySet(tokens.NewHMACKey([]byte(secret))),
+		Keys:   keys,
 		Issuer: cfg.Issuer, Audience: cfg.Audience, Leeway: cfg.Leeway, Now: o.Now,
 	})
 	if err != nil {
@@ -94,13 +100,20 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	a.Handler, err = handlers.New(handlers.Deps{
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
 		TrustedProxies: cfg.TrustedProxies,
+		Tokens:         a.Tokens, Issuer: cfg.Issuer,
 	})
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
+	a.watchKeys()
 	return a, nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.Store.Close() }
+// Close stops the key poller and releases the database.
+func (a *App) Close() error {
+	if a.stopKeys != nil {
+		a.stopKeys()
+	}
+	return a.Store.Close()
+}

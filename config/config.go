@@ -127,6 +127,11 @@ func (c *Config) Validate() error {
 	if c.SecretKey != "" && len(c.SecretKey) < 32 {
 		return bad("AUTH_SECRET_KEY", "must be at least 32 characters")
 	}
+	if driver, _, _ := c.Database(); driver == "postgres" && c.SigningAlg != "HS256" && c.SecretKey == "" {
+		// Signing keys live in the shared database, sealed with this secret:
+		// instances that generated their own secrets could not open them.
+		return bad("AUTH_SECRET_KEY", "required with PostgreSQL and an asymmetric AUTH_SIGNING_ALG: every instance must share it")
+	}
 	for _, d := range []struct {
 		name string
 		v    time.Duration

@@ -13,6 +13,7 @@ import (
 	"authsvc/accounts"
 	"authsvc/middleware"
 	"authsvc/models"
+	"authsvc/tokens"
 )
 
 // Deps are what the HTTP layer needs.
@@ -24,6 +25,10 @@ type Deps struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed;
 	// empty means the client IP is the socket's peer.
 	TrustedProxies []string
+	// Tokens publishes the public keys (JWKS); Issuer is AUTH_ISSUER, empty
+	// to derive it from the request.
+	Tokens *tokens.Service
+	Issuer string
 }
 
 type api struct {

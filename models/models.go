@@ -81,4 +81,4 @@ var (
 )
 
 // All lists every model, for migrations.
-func All() []any { return []any{&User{}, &Session{}, &RefreshToken{}} }
+func All() []any { return []any{&User{}, &Session{}, &RefreshToken{}, &SigningKey{}} }
