@@ -131,13 +131,6 @@ func NewPublicKey(alg string, pub crypto.PublicKey) (*Key, error) {
 	return k, nil
 }
 
-// Private returns the private key (nil for verify-only and HMAC keys are
-// never exposed).
-func (k *Key) Private() crypto.Signer {
-	s, _ := k.private.(crypto.Signer)
-	return s
-}
-
 // JWK is one public key as published in a JWK Set (RFC 7517).
 type JWK struct {
 	Kty string `json:"kty"`

@@ -39,14 +39,14 @@ func RequirePostgres(t testing.TB) string {
 	return u
 }
 
-// postgresDatabase returns the URL of a database that belongs to dir,
+// PostgresDatabase returns the URL of a database that belongs to dir,
 // creating it if needed. The database is keyed by dir so that a test that
 // restarts the service on the same Dir (or starts two instances on it)
 // reopens the same data, as it would with the SQLite file in dir. Whoever
 // creates the database drops it when its test ends; t.Cleanup runs in
 // reverse order, so the servers started afterwards are closed first and the
 // DROP meets no connection of ours (WITH (FORCE) ends any straggler).
-func postgresDatabase(t testing.TB, base, dir string) string {
+func PostgresDatabase(t testing.TB, base, dir string) string {
 	t.Helper()
 	sum := sha256.Sum256([]byte(dir))
 	name := "authsvc_t_" + hex.EncodeToString(sum[:10])

@@ -101,7 +101,7 @@ func New(t testing.TB, o Options) *Server {
 		"AUTH_THROTTLE":     "off",
 	}
 	if pg := os.Getenv(PostgresEnv); pg != "" {
-		env["AUTH_DATABASE_URL"] = postgresDatabase(t, pg, o.Dir)
+		env["AUTH_DATABASE_URL"] = PostgresDatabase(t, pg, o.Dir)
 	}
 	for k, v := range o.Env {
 		env[k] = v
