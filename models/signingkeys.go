@@ -38,6 +38,7 @@ var ErrKeyExists = errors.New("signing key already present")
 // PostgreSQL a transaction-scoped advisory lock serialises them; on SQLite
 // the writer's IMMEDIATE transaction does.
 func (s *Store) AddSigningKey(ctx context.Context, k *SigningKey, onlyIfNone bool, now, notAfter time.Time) error {
+	now, notAfter = now.UTC(), notAfter.UTC()
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if s.Driver == "postgres" {
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", keysLockKey).Error; err != nil {
@@ -76,7 +77,7 @@ func (s *Store) AddSigningKey(ctx context.Context, k *SigningKey, onlyIfNone boo
 func (s *Store) SigningKeys(ctx context.Context, alg string, now time.Time, withExpired bool) ([]SigningKey, error) {
 	q := s.R.WithContext(ctx).Where("alg = ?", alg)
 	if !withExpired {
-		q = q.Where("not_after IS NULL OR not_after > ?", now)
+		q = q.Where("not_after IS NULL OR not_after > ?", now.UTC())
 	}
 	var out []SigningKey
 	if err := q.Order("created_at DESC, kid").Find(&out).Error; err != nil {
