@@ -18,8 +18,8 @@ import (
 
 	"authsvc/app"
 	"authsvc/config"
-	"authsvc/manage"
 	"authsvc/djangoimport"
+	"authsvc/manage"
 	"authsvc/middleware"
 )
 
@@ -41,6 +41,7 @@ commands:
   migrate    create or upgrade the database schema, then exit
   backup PATH  write a consistent copy of the SQLite database to PATH (safe while serving)
   import-django --from PATH_OR_DSN   import users from a Django auth_user table
+  keys       list|rotate the asymmetric signing keys
 ` + manage.Usage + `  version    print the version
   help       show this text
 
@@ -108,6 +109,9 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		return 0, nil
 	case "import-django":
 		return djangoimport.Main(context.Background(), cfg, args, stdout, stderr)
+	}
+	if cmd == "keys" {
+		return keysCommand(cfg, log, args, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "authsvc: unknown command %q\n\n%s", cmd, usage)
 	return 2, nil

@@ -17,6 +17,7 @@ import (
 	"authsvc/cleanup"
 	"authsvc/config"
 	"authsvc/handlers"
+	"authsvc/keystore"
 	"authsvc/mail"
 	"authsvc/models"
 	"authsvc/passwords"
@@ -37,6 +38,9 @@ type App struct {
 	Cleanup *cleanup.Job
 	// Mail delivers reset messages off the request path; Close drains it.
 	Mail *mail.Queue
+	// Keys is the database keystore for asymmetric algorithms (nil for HS256).
+	Keys     *keystore.Keystore
+	stopKeys func()
 }
 
 // Options tune New beyond the Config (tests).
@@ -82,17 +86,19 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		}
 		secret = s
 	}
-	store, err := models.Open(ctx, models.Options{Driver: driver, DSN: dsn, Synchronous: cfg.SQLiteSynchronous})
+	store, err := models.Open(ctx, models.Options{Driver: driver, DSN: dsn, Synchronous: cfg.SQLiteSynchronous, MaxConns: cfg.DBMaxConns})
 	if err != nil {
 		return nil, err
 	}
 	a := &App{Config: cfg, Store: store, Log: o.Log}
-	if cfg.SigningAlg != "HS256" {
+	keys, ks, err := signingKeys(ctx, cfg, store, secret, o)
+	if err != nil {
 		store.Close()
-		return nil, fmt.Errorf("AUTH_SIGNING_ALG %s is not supported yet", cfg.SigningAlg)
+		return nil, err
 	}
+	a.Keys = ks
 	a.Tokens, err = tokens.New(tokens.Options{
-		Keys:   tokens.NewKeySet(tokens.NewHMACKey([]byte(secret))),
+		Keys:   keys,
 		Issuer: cfg.Issuer, Audience: cfg.Audience, Leeway: cfg.Leeway, Now: o.Now,
 	})
 	if err != nil {
@@ -120,11 +126,13 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
 		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
 		Pictures: pictures.New(filepath.Join(cfg.DataDir, "media", "profile_pictures"), 2),
+		Tokens:   a.Tokens, Issuer: cfg.Issuer,
 	})
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
+	a.watchKeys()
 	return a, nil
 }
 
@@ -142,9 +150,12 @@ func writable(dir string) error {
 	return os.Remove(name)
 }
 
-// Close delivers the mail still queued (for at most AUTH_SHUTDOWN_TIMEOUT),
-// then releases the database.
+// Close stops the key poller, delivers the mail still queued (for at most
+// AUTH_SHUTDOWN_TIMEOUT), then releases the database.
 func (a *App) Close() error {
+	if a.stopKeys != nil {
+		a.stopKeys()
+	}
 	if a.Mail != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), max(a.Config.ShutdownWait, time.Second))
 		defer cancel()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -47,6 +48,10 @@ type Config struct {
 	// every acknowledged write across power loss; NORMAL trades that for speed.
 	SQLiteSynchronous string // AUTH_SQLITE_SYNCHRONOUS
 	LogLevel          string // AUTH_LOG_LEVEL: debug, info, warn, error
+	// DBMaxConns is the PostgreSQL pool size per instance (0: 4 per CPU).
+	// Size it so instances x DBMaxConns stays under the server's
+	// max_connections (or the pooler's limit).
+	DBMaxConns int // AUTH_DB_MAX_CONNS
 }
 
 // Defaults returns the contract's defaults.
@@ -100,6 +105,7 @@ func Load(getenv func(string) string) (Config, error) {
 	p.str("AUTH_METRICS_TOKEN", &c.MetricsToken)
 	p.str("AUTH_SQLITE_SYNCHRONOUS", &c.SQLiteSynchronous)
 	p.str("AUTH_LOG_LEVEL", &c.LogLevel)
+	p.num("AUTH_DB_MAX_CONNS", &c.DBMaxConns)
 	if p.err != nil {
 		return Config{}, p.err
 	}
@@ -125,6 +131,11 @@ func (c *Config) Validate() error {
 	}
 	if c.SecretKey != "" && len(c.SecretKey) < 32 {
 		return bad("AUTH_SECRET_KEY", "must be at least 32 characters")
+	}
+	if driver, _, _ := c.Database(); driver == "postgres" && c.SigningAlg != "HS256" && c.SecretKey == "" {
+		// Signing keys live in the shared database, sealed with this secret:
+		// instances that generated their own secrets could not open them.
+		return bad("AUTH_SECRET_KEY", "required with PostgreSQL and an asymmetric AUTH_SIGNING_ALG: every instance must share it")
 	}
 	for _, d := range []struct {
 		name string
@@ -173,6 +184,9 @@ func (c *Config) Validate() error {
 		c.SQLiteSynchronous = strings.ToUpper(c.SQLiteSynchronous)
 	default:
 		return bad("AUTH_SQLITE_SYNCHRONOUS", "want FULL, NORMAL or EXTRA")
+	}
+	if c.DBMaxConns < 0 || c.DBMaxConns > 10000 {
+		return bad("AUTH_DB_MAX_CONNS", "want a number from 0 (automatic) to 10000")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -228,6 +242,19 @@ func (p *parser) dur(name string, dst *time.Duration) {
 		return
 	}
 	*dst = d
+}
+
+func (p *parser) num(name string, dst *int) {
+	v, ok := p.lookup(name)
+	if !ok {
+		return
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		p.err = fmt.Errorf("config: %s: %q is not a whole number", name, v)
+		return
+	}
+	*dst = n
 }
 
 func (p *parser) onOff(name string, dst *bool) {

@@ -14,6 +14,7 @@ import (
 	"authsvc/middleware"
 	"authsvc/models"
 	"authsvc/pictures"
+	"authsvc/tokens"
 )
 
 // Deps are what the HTTP layer needs.
@@ -29,6 +30,10 @@ type Deps struct {
 	RequestTimeout time.Duration
 	// Pictures stores uploaded profile pictures.
 	Pictures *pictures.Store
+	// Tokens publishes the public keys (JWKS); Issuer is AUTH_ISSUER, empty
+	// to derive it from the request.
+	Tokens *tokens.Service
+	Issuer string
 }
 
 type api struct {

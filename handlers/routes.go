@@ -38,6 +38,8 @@ func New(d Deps) (http.Handler, error) {
 
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)
+	r.GET("/.well-known/jwks.json", a.jwks)
+	r.GET("/.well-known/openid-configuration", a.openIDConfiguration)
 
 	g := r.Group("/api/auth")
 	g.POST("/register", handle(a.register))

@@ -82,5 +82,5 @@ var (
 
 // All lists every model, for migrations.
 func All() []any {
-	return []any{&User{}, &Session{}, &RefreshToken{}, &APIKey{}, &PasswordResetToken{}, &Follow{}}
+	return []any{&User{}, &Session{}, &RefreshToken{}, &APIKey{}, &PasswordResetToken{}, &Follow{}, &SigningKey{}}
 }

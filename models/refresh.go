@@ -78,16 +78,32 @@ func (s *Store) Rotate(ctx context.Context, parentHash string, child *RefreshTok
 		if err := tx.Create(child).Error; err != nil {
 			return fmt.Errorf("store successor refresh token: %w", err)
 		}
-		if err := tx.Model(&Session{}).Where("id = ?", parent.SessionID).
-			Updates(map[string]any{"expires_at": child.ExpiresAt, "last_used_at": now}).Error; err != nil {
-			return fmt.Errorf("extend session: %w", err)
+		// The session was read live above, but another instance may have
+		// revoked it since (reuse detected there, logout, password change).
+		// Under READ COMMITTED this UPDATE waits for that writer's row lock
+		// and re-checks the WHERE on the committed row, so a revocation that
+		// won the race makes it match nothing: roll the rotation back and
+		// answer as for an ended session instead of handing out a new pair.
+		ext := tx.Model(&Session{}).Where("id = ? AND revoked_at IS NULL", parent.SessionID).
+			Updates(map[string]any{"expires_at": child.ExpiresAt, "last_used_at": now})
+		if ext.Error != nil {
+			return fmt.Errorf("extend session: %w", ext.Error)
+		}
+		if ext.RowsAffected == 0 {
+			return errSessionEnded
 		}
 		out.Session.ExpiresAt, out.Session.LastUsedAt = child.ExpiresAt, now
 		out.Result = Rotated
 		return nil
 	})
+	if errors.Is(err, errSessionEnded) {
+		return Rotation{Result: SessionEnded, Session: out.Session}, nil
+	}
 	return out, err
 }
+
+// errSessionEnded rolls back a rotation whose session was revoked under it.
+var errSessionEnded = errors.New("session ended during rotation")
 
 // RefreshByHash loads a refresh token row.
 func (s *Store) RefreshByHash(ctx context.Context, hash string) (*RefreshToken, error) {

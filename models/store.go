@@ -80,6 +80,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.sqlR.SetMaxOpenConns(n)
 		s.sqlR.SetMaxIdleConns(n)
 	case "postgres":
+		// pgx already prepares and caches every statement per connection.
+		// GORM's own statement cache on top of it serialises preparation
+		// under one mutex and, inside transactions, can wait for a second
+		// pool connection while holding the first: with every connection in
+		// an open transaction (50 concurrent refreshes) the pool deadlocks.
+		cfg.PrepareStmt = false
 		if s.W, err = gorm.Open(postgres.Open(o.DSN), cfg); err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -110,12 +116,38 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 
 // Migrate creates missing tables, columns and indexes. It only ever adds, so
 // running a newer binary on an older database upgrades it in place.
+//
+// On PostgreSQL several instances may start at once against one database;
+// AutoMigrate's "does the table exist? create it" is not atomic, so two of
+// them could both try to CREATE TABLE. The migration runs in a transaction
+// holding a transaction-scoped advisory lock (released by COMMIT or by the
+// connection dying), so instances migrate one after the other and the later
+// ones find nothing to do. PostgreSQL DDL is transactional, so a failed
+// migration leaves no half-made schema. On SQLite the writer's IMMEDIATE
+// transaction already excludes other processes.
 func (s *Store) Migrate(ctx context.Context) error {
-	if err := s.W.WithContext(ctx).AutoMigrate(All()...); err != nil {
+	db := s.W.WithContext(ctx)
+	if s.Driver != "postgres" {
+		if err := db.AutoMigrate(All()...); err != nil {
+			return fmt.Errorf("migrate schema: %w", err)
+		}
+		return nil
+	}
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLockKey).Error; err != nil {
+			return fmt.Errorf("take migration lock: %w", err)
+		}
+		return tx.AutoMigrate(All()...)
+	})
+	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
 	}
 	return nil
 }
+
+// migrateLockKey names the advisory lock that serialises migrations (any
+// fixed number; advisory locks are per database).
+const migrateLockKey int64 = 0x61757468737663 // "authsvc"
 
 // Ping checks that the database answers (readiness).
 func (s *Store) Ping(ctx context.Context) error {

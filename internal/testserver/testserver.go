@@ -1,5 +1,6 @@
 // Package testserver starts the real service for tests: the full Gin engine
-// behind a real loopback listener, on a real SQLite file in t.TempDir(), with
+// behind a real loopback listener, on a real SQLite file in t.TempDir() (or,
+// with AUTH_TEST_POSTGRES_URL set, a fresh PostgreSQL database), with
 // a clock the test can move. It also has small client helpers so tests do not
 // copy request plumbing.
 package testserver
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -97,6 +99,9 @@ func New(t testing.TB, o Options) *Server {
 		"AUTH_DATA_DIR":     filepath.Join(o.Dir, "data"),
 		"AUTH_SECRET_KEY":   Secret,
 		"AUTH_THROTTLE":     "off",
+	}
+	if pg := os.Getenv(PostgresEnv); pg != "" {
+		env["AUTH_DATABASE_URL"] = PostgresDatabase(t, pg, o.Dir)
 	}
 	for k, v := range o.Env {
 		env[k] = v

@@ -1,0 +1,62 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"authsvc/config"
+	"authsvc/keystore"
+	"authsvc/models"
+	"authsvc/tokens"
+)
+
+// KeyPollInterval is how often every instance re-reads the signing keys, so
+// a rotation made anywhere is in force everywhere within about a second.
+const KeyPollInterval = time.Second
+
+// signingKeys builds the key set for cfg.SigningAlg: the HS256 secret, or the
+// database keystore (bootstrapped from AUTH_SIGNING_KEY_FILE or a generated
+// key) for the asymmetric algorithms.
+func signingKeys(ctx context.Context, cfg config.Config, store *models.Store, secret string, o Options) (*tokens.KeySet, *keystore.Keystore, error) {
+	if !tokens.IsAsymmetric(cfg.SigningAlg) {
+		return tokens.NewKeySet(tokens.NewHMACKey([]byte(secret))), nil, nil
+	}
+	life := max(cfg.AccessTTL, cfg.RefreshTTL) + cfg.Leeway
+	ks, err := keystore.New(keystore.Options{DB: store, Alg: cfg.SigningAlg, Secret: []byte(secret),
+		MaxTokenLife: life, Now: o.Now, Log: o.Log})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ks.Bootstrap(ctx, cfg.SigningKeyFile); err != nil {
+		return nil, nil, fmt.Errorf("signing keys: %w", err)
+	}
+	set, _, err := ks.Load(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("signing keys: %w", err)
+	}
+	return set, ks, nil
+}
+
+// watchKeys starts the key poller; Close stops it before the store closes.
+func (a *App) watchKeys() {
+	if a.Keys == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Keys.Watch(ctx, a.Tokens, KeyPollInterval)
+	}()
+	a.stopKeys = func() { cancel(); <-done }
+}
+
+// ReloadKeys re-reads the signing keys now instead of at the next poll
+// (tests, after moving the clock or rotating). No-op for HS256.
+func (a *App) ReloadKeys(ctx context.Context) error {
+	if a.Keys == nil {
+		return nil
+	}
+	return a.Keys.Sync(ctx, a.Tokens)
+}
