@@ -11,9 +11,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"authsvc/accounts"
 	"authsvc/config"
 	"authsvc/handlers"
+	"authsvc/middleware"
 	"authsvc/models"
 	"authsvc/passwords"
 	"authsvc/tokens"
@@ -28,6 +31,9 @@ type App struct {
 	Accounts *accounts.Service
 	Handler  http.Handler
 	Log      *slog.Logger
+	// Throttle is nil when AUTH_THROTTLE=off.
+	Throttle *middleware.Throttle
+	redis    *redis.Client
 }
 
 // Options tune New beyond the Config (tests).
@@ -91,16 +97,27 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, ReuseGrace: cfg.ReuseGrace,
 		Secret: []byte(secret),
 	})
+	a.Throttle, a.redis, err = newThrottle(ctx, cfg, o.Now)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	a.Handler, err = handlers.New(handlers.Deps{
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
 		TrustedProxies: cfg.TrustedProxies,
+		Throttle:       a.Throttle, CORSOrigins: cfg.CORSOrigins,
 	})
 	if err != nil {
-		store.Close()
+		a.Close()
 		return nil, err
 	}
 	return a, nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.Store.Close() }
+// Close releases the database and the Redis client.
+func (a *App) Close() error {
+	if a.redis != nil {
+		a.redis.Close()
+	}
+	return a.Store.Close()
+}

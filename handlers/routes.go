@@ -27,10 +27,12 @@ func New(d Deps) (http.Handler, error) {
 	r.ForwardedByClientIP = len(d.TrustedProxies) > 0
 
 	a := &api{Deps: d, auth: &middleware.Auth{Bearer: d.Accounts}}
+	a.loginThrottle, a.registerThrottle, a.resetThrottle = throttleGuards(d.Throttle)
 	authed := a.auth.Require(middleware.Authenticated)
 
 	r.Use(middleware.RequestID(d.Log), middleware.AccessLog(), middleware.Recovery(),
-		middleware.SecurityHeaders(), middleware.BodyLimit(middleware.DefaultBodyLimit, nil))
+		middleware.SecurityHeaders(), middleware.CORS(d.CORSOrigins),
+		middleware.BodyLimit(middleware.DefaultBodyLimit, nil))
 	r.NoRoute(middleware.NotFound)
 	r.NoMethod(middleware.MethodNotAllowed)
 
@@ -38,8 +40,8 @@ func New(d Deps) (http.Handler, error) {
 	r.GET("/readyz", a.readyz)
 
 	g := r.Group("/api/auth")
-	g.POST("/register", handle(a.register))
-	g.POST("/token", handle(a.token))
+	g.POST("/register", a.registerThrottle, handle(a.register))
+	g.POST("/token", a.loginThrottle, handle(a.token))
 	g.POST("/token/refresh", handle(a.refresh))
 	g.POST("/token/verify", handle(a.verify))
 	g.POST("/token/blacklist", handle(a.logout))
