@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -241,7 +240,8 @@ func (s *Server) Login(username, password string) Pair {
 // NewUser registers a user with a unique name and logs in.
 func (s *Server) NewUser(name string) (Pair, string) {
 	s.t.Helper()
-	pw := "pw-" + strings.Repeat(name, 1) + "-Xk7#long"
+	// Not derived from the name: the policy refuses passwords similar to it.
+	pw := "Xk7#long-Passphrase"
 	s.Register(name, pw)
 	return s.Login(name, pw), pw
 }
