@@ -13,12 +13,15 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"authsvc/accounts"
 	"authsvc/cleanup"
 	"authsvc/config"
 	"authsvc/handlers"
 	"authsvc/keystore"
 	"authsvc/mail"
+	"authsvc/middleware"
 	"authsvc/models"
 	"authsvc/passwords"
 	"authsvc/pictures"
@@ -41,6 +44,9 @@ type App struct {
 	// Keys is the database keystore for asymmetric algorithms (nil for HS256).
 	Keys     *keystore.Keystore
 	stopKeys func()
+	// Throttle is nil when AUTH_THROTTLE=off.
+	Throttle *middleware.Throttle
+	redis    *redis.Client
 }
 
 // Options tune New beyond the Config (tests).
@@ -122,11 +128,17 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Reset:  accounts.ResetOptions{Outbox: a.Mail, URL: cfg.ResetURL, TTL: cfg.ResetTTL},
 	})
 	a.Cleanup = &cleanup.Job{Store: store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond}
+	a.Throttle, a.redis, err = newThrottle(ctx, cfg, o.Now)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
 	a.Handler, err = handlers.New(handlers.Deps{
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
 		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
 		Pictures: pictures.New(filepath.Join(cfg.DataDir, "media", "profile_pictures"), 2),
 		Tokens:   a.Tokens, Issuer: cfg.Issuer,
+		Throttle: a.Throttle, CORSOrigins: cfg.CORSOrigins,
 	})
 	if err != nil {
 		a.Close()
@@ -151,8 +163,11 @@ func writable(dir string) error {
 }
 
 // Close stops the key poller, delivers the mail still queued (for at most
-// AUTH_SHUTDOWN_TIMEOUT), then releases the database.
+// AUTH_SHUTDOWN_TIMEOUT), then releases the Redis client and the database.
 func (a *App) Close() error {
+	if a.redis != nil {
+		a.redis.Close()
+	}
 	if a.stopKeys != nil {
 		a.stopKeys()
 	}

@@ -36,6 +36,7 @@ type Config struct {
 
 	Throttle       bool     // AUTH_THROTTLE (on|off)
 	RedisURL       string   // AUTH_REDIS_URL
+	RedisPrefix    string   // AUTH_REDIS_PREFIX: namespace of the throttle keys
 	CORSOrigins    []string // AUTH_CORS_ORIGINS, comma-separated
 	TrustedProxies []string // AUTH_TRUSTED_PROXIES, comma-separated IPs or CIDRs
 
@@ -68,6 +69,7 @@ func Defaults() Config {
 		ShutdownWait:      15 * time.Second,
 		RequestTimeout:    10 * time.Second,
 		Throttle:          true,
+		RedisPrefix:       "authsvc:throttle:",
 		MailFrom:          "authsvc <no-reply@localhost>",
 		ResetURL:          "http://localhost:8000/reset-password",
 		SQLiteSynchronous: "FULL",
@@ -97,6 +99,7 @@ func Load(getenv func(string) string) (Config, error) {
 	p.dur("AUTH_REQUEST_TIMEOUT", &c.RequestTimeout)
 	p.onOff("AUTH_THROTTLE", &c.Throttle)
 	p.str("AUTH_REDIS_URL", &c.RedisURL)
+	p.str("AUTH_REDIS_PREFIX", &c.RedisPrefix)
 	p.list("AUTH_CORS_ORIGINS", &c.CORSOrigins)
 	p.list("AUTH_TRUSTED_PROXIES", &c.TrustedProxies)
 	p.str("AUTH_SMTP_URL", &c.SMTPURL)

@@ -34,11 +34,18 @@ type Deps struct {
 	// to derive it from the request.
 	Tokens *tokens.Service
 	Issuer string
+	// Throttle limits login, registration and reset; nil: off.
+	Throttle *middleware.Throttle
+	// CORSOrigins are the browser origins allowed to call the API.
+	CORSOrigins []string
 }
 
 type api struct {
 	Deps
 	auth *middleware.Auth
+	// Throttle guards, one per policy; attach with one line per route, e.g.
+	// r.POST("/api-token-auth", a.loginThrottle, handle(a.apiTokenAuth)).
+	loginThrottle, registerThrottle, resetThrottle gin.HandlerFunc
 }
 
 // handle adapts a handler that returns an error.

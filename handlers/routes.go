@@ -27,11 +27,13 @@ func New(d Deps) (http.Handler, error) {
 	r.ForwardedByClientIP = len(d.TrustedProxies) > 0
 
 	a := &api{Deps: d, auth: &middleware.Auth{Bearer: d.Accounts, Key: d.Accounts}}
+	a.loginThrottle, a.registerThrottle, a.resetThrottle = throttleGuards(d.Throttle)
 	authed := a.auth.Require(middleware.Authenticated)
 	staff := a.auth.Require(middleware.Staff)
 
 	r.Use(middleware.RequestID(d.Log), middleware.AccessLog(), middleware.Recovery(),
-		middleware.SecurityHeaders(), middleware.BodyLimit(middleware.DefaultBodyLimit, bodyLimits),
+		middleware.SecurityHeaders(), middleware.CORS(d.CORSOrigins),
+		middleware.BodyLimit(middleware.DefaultBodyLimit, bodyLimits),
 		middleware.Timeout(d.RequestTimeout))
 	r.NoRoute(middleware.NotFound)
 	r.NoMethod(middleware.MethodNotAllowed)
@@ -42,8 +44,8 @@ func New(d Deps) (http.Handler, error) {
 	r.GET("/.well-known/openid-configuration", a.openIDConfiguration)
 
 	g := r.Group("/api/auth")
-	g.POST("/register", handle(a.register))
-	g.POST("/token", handle(a.token))
+	g.POST("/register", a.registerThrottle, handle(a.register))
+	g.POST("/token", a.loginThrottle, handle(a.token))
 	g.POST("/token/refresh", handle(a.refresh))
 	g.POST("/token/verify", handle(a.verify))
 	g.POST("/token/blacklist", handle(a.logout))
@@ -54,7 +56,7 @@ func New(d Deps) (http.Handler, error) {
 	g.PUT("/profile", authed, handle(a.updateProfile))
 	g.DELETE("/profile", authed, handle(a.deleteProfile))
 	g.POST("/password/change", authed, handle(a.changePassword))
-	g.POST("/password/reset", handle(a.passwordReset))
+	g.POST("/password/reset", a.resetThrottle, handle(a.passwordReset))
 	g.POST("/password/reset/confirm", handle(a.passwordResetConfirm))
 	g.GET("/sessions", authed, handle(a.listSessions))
 	g.DELETE("/sessions/:id", authed, handle(a.endSession))
@@ -65,11 +67,11 @@ func New(d Deps) (http.Handler, error) {
 	r.HEAD("/media/profile_pictures/:name", a.servePicture)
 	a.mountProfiles(r, authed)
 
-	r.POST("/api-token-auth", handle(a.obtainKey))
+	r.POST("/api-token-auth", a.loginThrottle, handle(a.obtainKey))
 	r.DELETE("/api-token-auth", authed, handle(a.revokeKey))
 	acc := r.Group("/api/accounts")
-	acc.POST("/register", handle(a.accountsRegister))
-	acc.POST("/login", handle(a.accountsLogin))
+	acc.POST("/register", a.registerThrottle, handle(a.accountsRegister))
+	acc.POST("/login", a.loginThrottle, handle(a.accountsLogin))
 	acc.POST("/logout", authed, handle(a.revokeKey))
 
 	adm := r.Group("/api/admin", staff)

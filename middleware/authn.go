@@ -86,34 +86,64 @@ func (a *Auth) Require(rule Rule) gin.HandlerFunc {
 }
 
 func (a *Auth) identify(c *gin.Context) (*accounts.Principal, error) {
-	h := c.GetHeader("Authorization")
+	cred, err := ParseAuthorization(c.GetHeader("Authorization"), a.Key != nil)
+	if err != nil {
+		return nil, err
+	}
+	switch cred.Scheme {
+	case SchemeBearer:
+		return a.Bearer.Authenticate(c.Request.Context(), cred.Value)
+	case SchemeToken:
+		return a.Key.AuthenticateKey(c.Request.Context(), cred.Value)
+	}
+	// No header, or a scheme that is not ours: "no credentials", as in
+	// DRF; another authenticator (a proxy's Basic auth, say) may own it.
+	return nil, nil
+}
+
+// Authorization schemes ParseAuthorization recognises.
+const (
+	SchemeBearer = "Bearer"
+	SchemeToken  = "Token"
+)
+
+// Credential is a parsed Authorization header. Scheme is "" when the header
+// is absent or names a scheme that is not ours.
+type Credential struct {
+	Scheme string
+	Value  string
+}
+
+// ParseAuthorization parses an Authorization header: "Bearer <jwt>", or
+// "Token <key>" when tokenScheme is offered; scheme names are
+// case-insensitive (RFC 7235). It is a pure function so that it can be fuzzed.
+// A header over the size limit is refused before any other look at it.
+func ParseAuthorization(h string, tokenScheme bool) (Credential, error) {
 	if h == "" {
-		return nil, nil
+		return Credential{}, nil
 	}
 	if len(h) > maxAuthHeader {
-		return nil, apierr.AccessTokenInvalid(apierr.MsgTokenInvalid)
+		return Credential{}, apierr.AccessTokenInvalid(apierr.MsgTokenInvalid)
 	}
 	scheme, rest, _ := strings.Cut(h, " ")
 	switch {
-	case strings.EqualFold(scheme, "Bearer"):
+	case strings.EqualFold(scheme, SchemeBearer):
 		cred, ok := singleCredential(rest)
 		if !ok {
-			return nil, apierr.BadAuthHeader
+			return Credential{}, apierr.BadAuthHeader
 		}
-		return a.Bearer.Authenticate(c.Request.Context(), cred)
-	case strings.EqualFold(scheme, "Token") && a.Key != nil:
+		return Credential{Scheme: SchemeBearer, Value: cred}, nil
+	case strings.EqualFold(scheme, SchemeToken) && tokenScheme:
 		if strings.Trim(rest, " ") == "" {
-			return nil, apierr.NoKeyCredentials
+			return Credential{}, apierr.NoKeyCredentials
 		}
 		cred, ok := singleCredential(rest)
 		if !ok {
-			return nil, apierr.KeySpaces
+			return Credential{}, apierr.KeySpaces
 		}
-		return a.Key.AuthenticateKey(c.Request.Context(), cred)
+		return Credential{Scheme: SchemeToken, Value: cred}, nil
 	}
-	// An unknown scheme is "no credentials", as in DRF: another
-	// authenticator (a proxy's Basic auth, say) may own it.
-	return nil, nil
+	return Credential{}, nil
 }
 
 // singleCredential returns the one value after the scheme.

@@ -157,7 +157,7 @@ func (s *Service) Verify(raw, wantType string) (*Claims, error) {
 	if _, err := s.parser.ParseWithClaims(raw, c, s.keyFor); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if err := numericDates(raw); err != nil {
+	if err := timesAreNumbers(raw); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if c.ID == "" || c.SessionID == "" || c.UserID <= 0 || c.Subject != fmt.Sprint(c.UserID) {
