@@ -11,9 +11,12 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"authsvc/accounts"
 	"authsvc/config"
 	"authsvc/handlers"
+	"authsvc/metrics"
 	"authsvc/models"
 	"authsvc/passwords"
 	"authsvc/tokens"
@@ -27,6 +30,7 @@ type App struct {
 	Hasher   *passwords.Hasher
 	Accounts *accounts.Service
 	Handler  http.Handler
+	Metrics  *metrics.Metrics
 	Log      *slog.Logger
 }
 
@@ -85,15 +89,25 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		params = *o.HashParams
 	}
 	a.Hasher = passwords.NewHasher(params, 0)
+	a.Metrics, err = metrics.New(prometheus.NewRegistry(), func(ctx context.Context) (int64, error) {
+		return store.CountLiveSessions(ctx, o.Now())
+	}, o.Log)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	a.Accounts = accounts.New(accounts.Options{
 		Store: store, Tokens: a.Tokens, Hasher: a.Hasher, Policy: passwords.NewPolicy(),
 		Now: o.Now, Log: o.Log,
 		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, ReuseGrace: cfg.ReuseGrace,
-		Secret: []byte(secret),
+		Secret: []byte(secret), Events: a.Metrics,
 	})
 	a.Handler, err = handlers.New(handlers.Deps{
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
 		TrustedProxies: cfg.TrustedProxies,
+		Metrics:        a.Metrics, MetricsToken: cfg.MetricsToken,
+		Cookie:      handlers.CookieMode{On: cfg.RefreshCookie, Insecure: cfg.CookieInsecure, Origins: cfg.CORSOrigins, MaxAge: cfg.RefreshTTL},
+		CORSOrigins: cfg.CORSOrigins,
 	})
 	if err != nil {
 		store.Close()

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"authsvc/accounts"
+	"authsvc/metrics"
 	"authsvc/middleware"
 	"authsvc/models"
 )
@@ -24,6 +25,14 @@ type Deps struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed;
 	// empty means the client IP is the socket's peer.
 	TrustedProxies []string
+	// Metrics records requests and serves /metrics; nil: no metrics.
+	Metrics *metrics.Metrics
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// Cookie configures the refresh-token cookie mode (see cookie.go).
+	Cookie CookieMode
+	// CORSOrigins are the browser origins allowed to call the API.
+	CORSOrigins []string
 }
 
 type api struct {

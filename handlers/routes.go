@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"authsvc/middleware"
+	"authsvc/openapi"
 )
 
 // New builds the HTTP handler with every route mounted.
@@ -31,6 +32,12 @@ func New(d Deps) (http.Handler, error) {
 
 	r.Use(middleware.RequestID(d.Log), middleware.AccessLog(), middleware.Recovery(),
 		middleware.SecurityHeaders(), middleware.BodyLimit(middleware.DefaultBodyLimit, nil))
+	if d.Metrics != nil {
+		r.Use(d.Metrics.Middleware())
+		r.GET("/metrics", d.Metrics.Handler(d.MetricsToken))
+	}
+	r.Use(middleware.CORS(d.CORSOrigins))
+	r.GET("/openapi.json", openapi.Serve)
 	r.NoRoute(middleware.NotFound)
 	r.NoMethod(middleware.MethodNotAllowed)
 
