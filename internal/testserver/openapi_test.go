@@ -47,3 +47,25 @@ func TestContractCheckRejectsDrift(t *testing.T) {
 		}
 	}
 }
+
+// TestContractCheckConcurrent: tests call Do from many goroutines (refresh
+// races), so the checker must be safe for concurrent use (run with -race).
+func TestContractCheckConcurrent(t *testing.T) {
+	t.Parallel()
+	k, err := newContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for range 8 {
+		go func() {
+			req, _ := http.NewRequest("POST", "http://127.0.0.1:1/api/auth/token/refresh", nil)
+			done <- k.check(req, &Response{Status: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{"access":"a","refresh":"b"}`)})
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
