@@ -37,10 +37,14 @@ func TestContractCheckRejectsDrift(t *testing.T) {
 		{"401 with WWW-Authenticate", "GET", "/api/auth/profile/", 401, unauth, errBody, true},
 		{"profile wrong type", "GET", "/api/auth/profile/", 200, json, `{"id":"1"}`, false},
 		{"field errors", "POST", "/api/auth/register/", 400, json, `{"username":["This field is required."]}`, true},
+		{"CORS preflight is not an operation", "OPTIONS", "/api/auth/token/", 204, http.Header{}, "", true},
 		{"html error", "POST", "/api/auth/register/", 400, http.Header{"Content-Type": {"text/html"}}, `<h1>bad</h1>`, false},
 	}
 	for _, c := range cases {
 		req, _ := http.NewRequest(c.method, "http://127.0.0.1:1"+c.path, nil)
+		if c.method == http.MethodOptions {
+			req.Header.Set("Access-Control-Request-Method", "POST")
+		}
 		err := k.check(req, &Response{Status: c.status, Header: c.header, Body: []byte(c.body)})
 		if (err == nil) != c.ok {
 			t.Errorf("%s: err = %v, want ok=%v", c.name, err, c.ok)

@@ -169,7 +169,8 @@ type Request struct {
 	Bearer      string
 	Header      map[string]string
 	// NoContract skips the OpenAPI check of the answer; only for requests
-	// that are deliberately outside the contract (e.g. CORS preflights).
+	// deliberately outside the contract. CORS preflights are skipped
+	// without it.
 	NoContract bool
 }
 
