@@ -19,7 +19,7 @@ func main() {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Always fresh: this is a development server for an example.
 		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; connect-src *")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; connect-src *")
 		files.ServeHTTP(w, r)
 	})
 	srv := &http.Server{Addr: *addr, Handler: h, ReadHeaderTimeout: 5 * time.Second}
