@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"authsvc/accounts"
@@ -21,6 +22,7 @@ import (
 	"authsvc/handlers"
 	"authsvc/keystore"
 	"authsvc/mail"
+	"authsvc/metrics"
 	"authsvc/middleware"
 	"authsvc/models"
 	"authsvc/passwords"
@@ -36,6 +38,7 @@ type App struct {
 	Hasher   *passwords.Hasher
 	Accounts *accounts.Service
 	Handler  http.Handler
+	Metrics  *metrics.Metrics
 	Log      *slog.Logger
 	// Cleanup deletes expired rows; serve runs it in the background.
 	Cleanup *cleanup.Job
@@ -120,12 +123,19 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		store.Close()
 		return nil, err
 	}
+	a.Metrics, err = metrics.New(prometheus.NewRegistry(), func(ctx context.Context) (int64, error) {
+		return store.CountLiveSessions(ctx, o.Now())
+	}, o.Log)
+	if err != nil {
+		store.Close()
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	a.Accounts = accounts.New(accounts.Options{
 		Store: store, Tokens: a.Tokens, Hasher: a.Hasher, Policy: passwords.NewPolicy(),
 		Now: o.Now, Log: o.Log,
 		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, ReuseGrace: cfg.ReuseGrace,
-		Secret: []byte(secret),
-		Reset:  accounts.ResetOptions{Outbox: a.Mail, URL: cfg.ResetURL, TTL: cfg.ResetTTL},
+		Secret: []byte(secret), Events: a.Metrics,
+		Reset: accounts.ResetOptions{Outbox: a.Mail, URL: cfg.ResetURL, TTL: cfg.ResetTTL},
 	})
 	a.Cleanup = &cleanup.Job{Store: store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond}
 	a.Throttle, a.redis, err = newThrottle(ctx, cfg, o.Now)
@@ -133,12 +143,18 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		store.Close()
 		return nil, err
 	}
+	if a.Throttle != nil {
+		a.Throttle.OnThrottled = a.Metrics.Throttled
+	}
 	a.Handler, err = handlers.New(handlers.Deps{
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
 		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
 		Pictures: pictures.New(filepath.Join(cfg.DataDir, "media", "profile_pictures"), 2),
 		Tokens:   a.Tokens, Issuer: cfg.Issuer,
 		Throttle: a.Throttle, CORSOrigins: cfg.CORSOrigins,
+		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken,
+		Cookie: handlers.CookieMode{On: cfg.RefreshCookie, Insecure: cfg.CookieInsecure,
+			Origins: cfg.CORSOrigins, MaxAge: cfg.RefreshTTL},
 	})
 	if err != nil {
 		a.Close()

@@ -45,6 +45,10 @@ type Config struct {
 	ResetURL string // AUTH_RESET_URL
 
 	MetricsToken string // AUTH_METRICS_TOKEN
+	// RefreshCookie keeps the refresh token in an HttpOnly cookie instead of
+	// the JSON body: the recommended mode for browsers.
+	RefreshCookie  bool // AUTH_REFRESH_COOKIE (on|off, default off)
+	CookieInsecure bool // AUTH_COOKIE_INSECURE: drop Secure, for http://localhost only
 	// SQLiteSynchronous is PRAGMA synchronous for SQLite: FULL (default) keeps
 	// every acknowledged write across power loss; NORMAL trades that for speed.
 	SQLiteSynchronous string // AUTH_SQLITE_SYNCHRONOUS
@@ -106,6 +110,8 @@ func Load(getenv func(string) string) (Config, error) {
 	p.str("AUTH_MAIL_FROM", &c.MailFrom)
 	p.str("AUTH_RESET_URL", &c.ResetURL)
 	p.str("AUTH_METRICS_TOKEN", &c.MetricsToken)
+	p.onOff("AUTH_REFRESH_COOKIE", &c.RefreshCookie)
+	p.onOff("AUTH_COOKIE_INSECURE", &c.CookieInsecure)
 	p.str("AUTH_SQLITE_SYNCHRONOUS", &c.SQLiteSynchronous)
 	p.str("AUTH_LOG_LEVEL", &c.LogLevel)
 	p.num("AUTH_DB_MAX_CONNS", &c.DBMaxConns)

@@ -77,11 +77,11 @@ func (a *api) token(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, pair)
+	a.sendPair(c, pair)
 	return nil
 }
 
-// oneToken reads the single token field of refresh, verify and logout.
+// oneToken reads a single token field (verify's token).
 func oneToken(c *gin.Context, name string) (string, error) {
 	b, err := readBody(c)
 	if err != nil {
@@ -93,15 +93,18 @@ func oneToken(c *gin.Context, name string) (string, error) {
 }
 
 func (a *api) refresh(c *gin.Context) error {
-	raw, err := oneToken(c, "refresh")
+	raw, fromCookie, err := a.refreshInput(c)
 	if err != nil {
 		return err
 	}
 	pair, err := a.Accounts.Refresh(c.Request.Context(), raw)
 	if err != nil {
+		if fromCookie {
+			a.clearRefreshCookie(c)
+		}
 		return err
 	}
-	c.JSON(http.StatusOK, pair)
+	a.sendPair(c, pair)
 	return nil
 }
 
@@ -118,10 +121,13 @@ func (a *api) verify(c *gin.Context) error {
 }
 
 func (a *api) logout(c *gin.Context) error {
-	raw, err := oneToken(c, "refresh")
+	raw, _, err := a.refreshInput(c)
 	if err != nil {
 		return err
 	}
+	// The browser drops the cookie whatever the outcome: the session ends
+	// now, or the token was refused and is of no further use.
+	a.clearRefreshCookie(c)
 	if err := a.Accounts.Logout(c.Request.Context(), raw); err != nil {
 		return err
 	}
@@ -133,6 +139,7 @@ func (a *api) logoutAll(c *gin.Context) error {
 	if err := a.Accounts.LogoutAll(c.Request.Context(), middleware.PrincipalFrom(c)); err != nil {
 		return err
 	}
+	a.clearRefreshCookie(c)
 	c.JSON(http.StatusOK, empty)
 	return nil
 }

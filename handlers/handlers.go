@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"authsvc/accounts"
+	"authsvc/metrics"
 	"authsvc/middleware"
 	"authsvc/models"
 	"authsvc/pictures"
@@ -36,6 +37,12 @@ type Deps struct {
 	Issuer string
 	// Throttle limits login, registration and reset; nil: off.
 	Throttle *middleware.Throttle
+	// Metrics records requests and serves /metrics; nil: no metrics.
+	Metrics *metrics.Metrics
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// Cookie configures the refresh-token cookie mode (see cookie.go).
+	Cookie CookieMode
 	// CORSOrigins are the browser origins allowed to call the API.
 	CORSOrigins []string
 }

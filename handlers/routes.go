@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"authsvc/middleware"
+	"authsvc/openapi"
 )
 
 // New builds the HTTP handler with every route mounted.
@@ -31,10 +32,17 @@ func New(d Deps) (http.Handler, error) {
 	authed := a.auth.Require(middleware.Authenticated)
 	staff := a.auth.Require(middleware.Staff)
 
-	r.Use(middleware.RequestID(d.Log), middleware.AccessLog(), middleware.Recovery(),
+	// Metrics wrap Recovery so that a request that panics is counted too.
+	r.Use(middleware.RequestID(d.Log))
+	if d.Metrics != nil {
+		r.Use(d.Metrics.Middleware())
+		r.GET("/metrics", d.Metrics.Handler(d.MetricsToken))
+	}
+	r.Use(middleware.AccessLog(), middleware.Recovery(),
 		middleware.SecurityHeaders(), middleware.CORS(d.CORSOrigins),
 		middleware.BodyLimit(middleware.DefaultBodyLimit, bodyLimits),
 		middleware.Timeout(d.RequestTimeout))
+	r.GET("/openapi.json", openapi.Serve)
 	r.NoRoute(middleware.NotFound)
 	r.NoMethod(middleware.MethodNotAllowed)
 

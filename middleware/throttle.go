@@ -20,6 +20,8 @@ type Throttle struct {
 	// Now must be the clock the Limiter uses, so Retry-After counts to the
 	// same window end.
 	Now func() time.Time
+	// OnThrottled, when set, is told the policy name of every 429 (metrics).
+	OnThrottled func(policy string)
 }
 
 type counter struct {
@@ -66,6 +68,9 @@ func (t *Throttle) Guard(p throttle.Policy) gin.HandlerFunc {
 			// A refused attempt is not an attempt: it must not push the
 			// window further for the other counter.
 			t.undo(c, hits)
+			if t.OnThrottled != nil {
+				t.OnThrottled(p.Name)
+			}
 			RenderError(c, apierr.Throttled(retry))
 			return
 		}

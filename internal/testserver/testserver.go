@@ -76,6 +76,7 @@ type Server struct {
 	Client *http.Client
 	t      testing.TB
 	srv    *httptest.Server
+	api    *contract
 }
 
 // Secret is the fixed HS256 secret tests sign with.
@@ -120,8 +121,12 @@ func New(t testing.TB, o Options) *Server {
 	if err != nil {
 		t.Fatalf("start app: %v", err)
 	}
+	api, err := newContract()
+	if err != nil {
+		t.Fatalf("openapi: %v", err)
+	}
 	hs := httptest.NewServer(a.Handler)
-	s := &Server{URL: hs.URL, App: a, Clock: o.Clock, Dir: o.Dir, Client: hs.Client(), t: t, srv: hs}
+	s := &Server{URL: hs.URL, App: a, Clock: o.Clock, Dir: o.Dir, Client: hs.Client(), t: t, srv: hs, api: api}
 	t.Cleanup(s.Close)
 	return s
 }
@@ -171,6 +176,10 @@ type Request struct {
 	Header      map[string]string
 	// Token sends "Authorization: Token <key>" (an API key).
 	Token string
+	// NoContract skips the OpenAPI check of the answer; only for requests
+	// deliberately outside the contract. CORS preflights are skipped
+	// without it.
+	NoContract bool
 }
 
 // Do sends r and reads the whole answer.
@@ -213,7 +222,13 @@ func (s *Server) Do(r Request) *Response {
 	if err != nil {
 		s.t.Fatalf("read body: %v", err)
 	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	if !r.NoContract {
+		if err := s.api.check(req, out); err != nil {
+			s.t.Errorf("%s %s: answer %d does not match openapi.json: %v\nbody: %.500s", r.Method, r.Path, out.Status, err, b)
+		}
+	}
+	return out
 }
 
 // Post sends a JSON body.

@@ -1,0 +1,118 @@
+// Package metrics exposes the service's Prometheus metrics: HTTP requests by
+// route and status, login and refresh outcomes, refresh-token reuse,
+// throttled requests and live sessions. Everything is registered on a
+// registry passed in, never on the global default one, so tests and several
+// instances in one process do not collide.
+package metrics
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// SessionCounter counts live sessions; it is called on every scrape.
+type SessionCounter func(ctx context.Context) (int64, error)
+
+// Metrics holds the collectors. It implements accounts.Events.
+type Metrics struct {
+	reg       *prometheus.Registry
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	logins    *prometheus.CounterVec
+	refreshes *prometheus.CounterVec
+	reuse     prometheus.Counter
+	throttled *prometheus.CounterVec
+}
+
+// New registers the collectors on reg. sessions feeds the active-sessions
+// gauge: it is computed on scrape with a COUNT query (bounded by a one-second
+// timeout) rather than kept as an in-process gauge, because sessions end by
+// expiry without any event and several instances share one database.
+func New(reg *prometheus.Registry, sessions SessionCounter, log *slog.Logger) (*Metrics, error) {
+	m := &Metrics{
+		reg: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "authsvc_http_requests_total",
+			Help: "HTTP requests by route (Gin route pattern, never the raw path), method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "authsvc_http_request_duration_seconds",
+			Help:    "HTTP request latency by route, method and status.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "method", "status"}),
+		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "authsvc_logins_total",
+			Help: "Password logins by outcome (success, failure).",
+		}, []string{"outcome"}),
+		refreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "authsvc_token_refreshes_total",
+			Help: "Refresh-token presentations by outcome (rotated, grace, reuse_detected, invalid, inactive, session_ended).",
+		}, []string{"outcome"}),
+		reuse: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "authsvc_refresh_reuse_detected_total",
+			Help: "Retired refresh tokens presented after the grace interval (each revoked its session).",
+		}),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "authsvc_throttled_requests_total",
+			Help: "Requests refused with 429 by the throttle, by scope.",
+		}, []string{"scope"}),
+	}
+	active := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "authsvc_active_sessions",
+		Help: "Sessions neither revoked nor expired, counted in the database at scrape time.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		n, err := sessions(ctx)
+		if err != nil {
+			log.Warn("metrics: count active sessions", "err", err)
+			return -1
+		}
+		return float64(n)
+	})
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.logins, m.refreshes, m.reuse, m.throttled, active} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// Login counts a login outcome (accounts.Events).
+func (m *Metrics) Login(outcome string) { m.logins.WithLabelValues(outcome).Inc() }
+
+// Refresh counts a refresh outcome (accounts.Events); a reuse detection
+// also bumps its own counter, the one alerts watch.
+func (m *Metrics) Refresh(outcome string) {
+	m.refreshes.WithLabelValues(outcome).Inc()
+	if outcome == "reuse_detected" {
+		m.reuse.Inc()
+	}
+}
+
+// Throttled counts one request refused by the throttle; scope names the
+// limit that tripped (e.g. "login_ip", "login_user"). The throttle
+// middleware calls it.
+func (m *Metrics) Throttled(scope string) { m.throttled.WithLabelValues(scope).Inc() }
+
+// Middleware records every request by its Gin route pattern. Unmatched
+// paths share the label "unmatched" so that scanners cannot blow up the
+// label cardinality.
+func (m *Metrics) Middleware() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := strconv.Itoa(c.Writer.Status())
+		m.requests.WithLabelValues(route, c.Request.Method, status).Inc()
+		m.latency.WithLabelValues(route, c.Request.Method, status).Observe(time.Since(start).Seconds())
+	}
+}
