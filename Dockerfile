@@ -11,7 +11,8 @@ RUN CGO_ENABLED=1 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}"
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home-dir /var/lib/authsvc --create-home authsvc
+    && useradd --system --uid 10001 --home-dir /var/lib/authsvc --create-home authsvc \
+    && install -d -o authsvc -g authsvc -m 0700 /var/lib/authsvc/data
 COPY --from=build /out/authsvc /usr/local/bin/authsvc
 USER authsvc
 WORKDIR /var/lib/authsvc
