@@ -63,7 +63,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := models.Open(ctx, models.Options{Driver: driver, DSN: dsn, Synchronous: cfg.SQLiteSynchronous})
+	store, err := models.Open(ctx, models.Options{Driver: driver, DSN: dsn, Synchronous: cfg.SQLiteSynchronous, Log: o.Log})
 	if err != nil {
 		return nil, err
 	}

@@ -40,53 +40,70 @@ type Rotation struct {
 // loser's UPDATE waits for the winner's row lock and then matches no row.
 // The loser then reads the winner's committed used_at and the caller decides
 // between the grace answer and reuse detection.
+//
+// On SQLite the rotation is handed to the group-commit writer (batch.go),
+// which commits it together with the others waiting and returns only after
+// that commit; the outcome is the same as running it alone.
 func (s *Store) Rotate(ctx context.Context, parentHash string, child *RefreshToken, now time.Time) (Rotation, error) {
+	if s.batch != nil {
+		return s.batch.rotate(ctx, parentHash, child, now)
+	}
 	var out Rotation
 	err := s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var parent RefreshToken
-		err := tx.Where("jti_hash = ?", parentHash).Take(&parent).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			out.Result = Unknown
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("load refresh token: %w", err)
-		}
-		if err := tx.Where("id = ?", parent.SessionID).Take(&out.Session).Error; err != nil {
-			return fmt.Errorf("load session %s: %w", parent.SessionID, err)
-		}
-		if !out.Session.Live(now) {
-			out.Result = SessionEnded
-			return nil
-		}
-		res := tx.Model(&RefreshToken{}).Where("jti_hash = ? AND used_at IS NULL", parentHash).Update("used_at", now)
-		if res.Error != nil {
-			return fmt.Errorf("retire refresh token: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			var used RefreshToken
-			if err := tx.Where("jti_hash = ?", parentHash).Take(&used).Error; err != nil {
-				return fmt.Errorf("reload refresh token: %w", err)
-			}
-			out.Result = AlreadyUsed
-			if used.UsedAt != nil {
-				out.UsedAt = *used.UsedAt
-			}
-			return nil
-		}
-		child.SessionID = parent.SessionID
-		if err := tx.Create(child).Error; err != nil {
-			return fmt.Errorf("store successor refresh token: %w", err)
-		}
-		if err := tx.Model(&Session{}).Where("id = ?", parent.SessionID).
-			Updates(map[string]any{"expires_at": child.ExpiresAt, "last_used_at": now}).Error; err != nil {
-			return fmt.Errorf("extend session: %w", err)
-		}
-		out.Session.ExpiresAt, out.Session.LastUsedAt = child.ExpiresAt, now
-		out.Result = Rotated
-		return nil
+		var err error
+		out, err = rotateIn(tx, parentHash, child, now)
+		return err
 	})
 	return out, err
+}
+
+// rotateIn is one rotation inside the caller's transaction: the plain path
+// runs it alone, the SQLite group-commit writer runs many in one transaction
+// (see batch.go).
+func rotateIn(tx *gorm.DB, parentHash string, child *RefreshToken, now time.Time) (Rotation, error) {
+	var out Rotation
+	var parent RefreshToken
+	err := tx.Where("jti_hash = ?", parentHash).Take(&parent).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		out.Result = Unknown
+		return out, nil
+	}
+	if err != nil {
+		return out, fmt.Errorf("load refresh token: %w", err)
+	}
+	if err := tx.Where("id = ?", parent.SessionID).Take(&out.Session).Error; err != nil {
+		return out, fmt.Errorf("load session %s: %w", parent.SessionID, err)
+	}
+	if !out.Session.Live(now) {
+		out.Result = SessionEnded
+		return out, nil
+	}
+	res := tx.Model(&RefreshToken{}).Where("jti_hash = ? AND used_at IS NULL", parentHash).Update("used_at", now)
+	if res.Error != nil {
+		return out, fmt.Errorf("retire refresh token: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		var used RefreshToken
+		if err := tx.Where("jti_hash = ?", parentHash).Take(&used).Error; err != nil {
+			return out, fmt.Errorf("reload refresh token: %w", err)
+		}
+		out.Result = AlreadyUsed
+		if used.UsedAt != nil {
+			out.UsedAt = *used.UsedAt
+		}
+		return out, nil
+	}
+	child.SessionID = parent.SessionID
+	if err := tx.Create(child).Error; err != nil {
+		return out, fmt.Errorf("store successor refresh token: %w", err)
+	}
+	if err := tx.Model(&Session{}).Where("id = ?", parent.SessionID).
+		Updates(map[string]any{"expires_at": child.ExpiresAt, "last_used_at": now}).Error; err != nil {
+		return out, fmt.Errorf("extend session: %w", err)
+	}
+	out.Session.ExpiresAt, out.Session.LastUsedAt = child.ExpiresAt, now
+	out.Result = Rotated
+	return out, nil
 }
 
 // RefreshByHash loads a refresh token row.
