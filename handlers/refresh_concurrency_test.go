@@ -55,3 +55,38 @@ func TestRefreshConcurrentTabs(t *testing.T) {
 		t.Fatalf("session should be revoked after reuse, refresh answered %d %s", r.Status, r.Body)
 	}
 }
+
+// TestVerifySessionState covers the verify endpoint's own session query:
+// live tokens pass, a retired refresh token and every token of a logged-out
+// session fail.
+func TestVerifySessionState(t *testing.T) {
+	t.Parallel()
+	s := testserver.New(t, testserver.Options{})
+	s.Register("grace", "correct-Horse-battery-9")
+	p := s.Login("grace", "correct-Horse-battery-9")
+	verify := func(tok string) int {
+		return s.Post("/api/auth/token/verify/", map[string]string{"token": tok}).Status
+	}
+	if st := verify(p.Access); st != http.StatusOK {
+		t.Fatalf("live access token: %d", st)
+	}
+	r := s.Post("/api/auth/token/refresh/", map[string]string{"refresh": p.Refresh})
+	if r.Status != http.StatusOK {
+		t.Fatalf("refresh: %d", r.Status)
+	}
+	next := r.Str(t, "refresh")
+	if st := verify(p.Refresh); st != http.StatusUnauthorized {
+		t.Fatalf("retired refresh token: %d", st)
+	}
+	if st := verify(next); st != http.StatusOK {
+		t.Fatalf("current refresh token: %d", st)
+	}
+	if r := s.Post("/api/auth/logout/", map[string]string{"refresh": next}); r.Status != http.StatusOK {
+		t.Fatalf("logout: %d %s", r.Status, r.Body)
+	}
+	for _, tok := range []string{p.Access, next} {
+		if st := verify(tok); st != http.StatusUnauthorized {
+			t.Fatalf("token of a logged-out session: %d", st)
+		}
+	}
+}

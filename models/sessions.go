@@ -46,7 +46,7 @@ func (s *Store) prepare(ctx context.Context) error {
 		return fmt.Errorf("prepare auth query: %w", err)
 	}
 	s.authStmt = st
-	return nil
+	return s.prepareLive(ctx)
 }
 
 // AuthLookup loads session sid with its user: the single query behind every

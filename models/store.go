@@ -34,6 +34,8 @@ type Store struct {
 	sqlR   *sql.DB
 	// authStmt is the one query of the authentication hot path, prepared once.
 	authStmt *sql.Stmt
+	// liveStmt is the verify endpoint's smaller query (live.go).
+	liveStmt *sql.Stmt
 	// batch is the group-commit writer for refresh rotations (SQLite only).
 	batch *rotationBatcher
 }
@@ -154,6 +156,9 @@ func (s *Store) Close() error {
 	}
 	if s.authStmt != nil {
 		s.authStmt.Close()
+	}
+	if s.liveStmt != nil {
+		s.liveStmt.Close()
 	}
 	if s.sqlR != nil && s.sqlR != s.sqlW {
 		if err := s.sqlR.Close(); err != nil {
