@@ -22,13 +22,13 @@ type SessionState struct {
 const liveQuery = `SELECT s.expires_at, s.revoked_at IS NOT NULL, u.id, u.is_active
  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`
 
-func (s *Store) prepareLive(ctx context.Context) error {
-	st, err := s.sqlR.PrepareContext(ctx, s.rebind(liveQuery))
+// prepareRead prepares a hot-path query once on the read pool.
+func (s *Store) prepareRead(ctx context.Context, what, q string) (*sql.Stmt, error) {
+	st, err := s.sqlR.PrepareContext(ctx, s.rebind(q))
 	if err != nil {
-		return fmt.Errorf("prepare session state query: %w", err)
+		return nil, fmt.Errorf("prepare %s query: %w", what, err)
 	}
-	s.liveStmt = st
-	return nil
+	return st, nil
 }
 
 // SessionStateOf loads what decides whether session sid is live.

@@ -41,12 +41,12 @@ const authQuery = `SELECT s.expires_at, s.revoked_at, s.last_used_at,
  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`
 
 func (s *Store) prepare(ctx context.Context) error {
-	st, err := s.sqlR.PrepareContext(ctx, s.rebind(authQuery))
-	if err != nil {
-		return fmt.Errorf("prepare auth query: %w", err)
+	var err error
+	if s.authStmt, err = s.prepareRead(ctx, "auth", authQuery); err != nil {
+		return err
 	}
-	s.authStmt = st
-	return s.prepareLive(ctx)
+	s.liveStmt, err = s.prepareRead(ctx, "session state", liveQuery)
+	return err
 }
 
 // AuthLookup loads session sid with its user: the single query behind every
