@@ -52,6 +52,7 @@ type options struct {
 	seedDirect int
 	db         string
 	label      string
+	markdown   string
 }
 
 func main() {
@@ -82,6 +83,7 @@ func parse(args []string) (options, error) {
 	fs.IntVar(&o.seedDirect, "seed-direct", 0, "bulk-load this many users into -db and exit")
 	fs.StringVar(&o.db, "db", "", "SQLite file for -seed-direct")
 	fs.StringVar(&o.label, "label", "", "free text recorded in the JSON (e.g. shared, pinned)")
+	fs.StringVar(&o.markdown, "markdown", "", "print this saved -json report as a Markdown table and exit")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -115,6 +117,9 @@ func run(args []string, stdout io.Writer) error {
 		}
 		fmt.Fprintln(stdout, "bare gin on", url)
 		select {}
+	}
+	if o.markdown != "" {
+		return writeMarkdown(o.markdown, stdout)
 	}
 	if o.seedDirect > 0 {
 		return seedDirect(o, stdout)
