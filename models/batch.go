@@ -2,14 +2,13 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
 	"sync"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // BatchObserver receives the size of every group commit of refresh
@@ -50,8 +49,10 @@ type rotateAns struct {
 // disk however many callers wait. The batcher runs every rotation waiting in
 // its queue in ONE transaction and answers each caller only after that
 // commit, so the durability promise is unchanged while the fsync is shared.
-// Each rotation runs inside its own SAVEPOINT: a failure rolls back that
-// rotation alone and the others still commit.
+// Each rotation writes inside its own SAVEPOINT: a failure rolls back that
+// rotation alone and the others still commit. The writer uses prepared
+// statements on the writer connection (batchsql.go), not the ORM: it runs
+// every rotation in turn, so its cost per rotation caps the refresh rate.
 //
 // A batch only forms if the writer lets other requests reach the queue before
 // draining it: on a busy core the first request would otherwise wake the
@@ -59,15 +60,16 @@ type rotateAns struct {
 // request the writer yields (runtime.Gosched) and drains again, as long as
 // each round brings more, up to gatherRounds; no timer, no fixed delay.
 type rotationBatcher struct {
-	db   *gorm.DB
-	in   chan *rotateReq
-	obs  BatchObserver
-	log  *slog.Logger
-	stop chan struct{}
-	wg   sync.WaitGroup
-	pool sync.Pool
-	mu   sync.Mutex
-	st   BatchStats
+	db    *sql.DB
+	stmts *batchStmts
+	in    chan *rotateReq
+	obs   BatchObserver
+	log   *slog.Logger
+	stop  chan struct{}
+	wg    sync.WaitGroup
+	pool  sync.Pool
+	mu    sync.Mutex
+	st    BatchStats
 }
 
 // BatchStats summarise the group commits so far (tests, the load tool's
@@ -78,15 +80,19 @@ type BatchStats struct {
 	MaxBatch  int
 }
 
-func newRotationBatcher(db *gorm.DB, obs BatchObserver, log *slog.Logger) *rotationBatcher {
+func newRotationBatcher(ctx context.Context, db *sql.DB, obs BatchObserver, log *slog.Logger) (*rotationBatcher, error) {
+	stmts, err := prepareBatch(ctx, db)
+	if err != nil {
+		return nil, err
+	}
 	b := &rotationBatcher{
-		db: db, in: make(chan *rotateReq, MaxRotationBatch), obs: obs, log: log,
+		db: db, stmts: stmts, in: make(chan *rotateReq, MaxRotationBatch), obs: obs, log: log,
 		stop: make(chan struct{}),
 	}
 	b.pool.New = func() any { return &rotateReq{done: make(chan rotateAns, 1)} }
 	b.wg.Add(1)
 	go b.loop()
-	return b
+	return b, nil
 }
 
 // errBatcherClosed answers rotations that arrive while the store closes.
@@ -126,6 +132,7 @@ func (b *rotationBatcher) put(r *rotateReq) {
 func (b *rotationBatcher) close() {
 	close(b.stop)
 	b.wg.Wait()
+	b.stmts.close()
 }
 
 // RotationStats returns the group-commit totals so far (zero on PostgreSQL
@@ -187,30 +194,7 @@ func (b *rotationBatcher) commit(batch []*rotateReq) {
 	ans := make([]rotateAns, len(batch))
 	// The transaction is not tied to any one caller's context: one client
 	// going away must not roll back everyone else's rotation.
-	err := b.db.Transaction(func(tx *gorm.DB) error {
-		for i, r := range batch {
-			if err := r.ctx.Err(); err != nil {
-				ans[i].err = fmt.Errorf("rotation abandoned: %w", err)
-				continue
-			}
-			if err := tx.Exec("SAVEPOINT rot").Error; err != nil {
-				return fmt.Errorf("savepoint: %w", err)
-			}
-			rot, err := rotateIn(tx, r.parentHash, r.child, r.now)
-			if err != nil {
-				ans[i].err = err
-				if rerr := tx.Exec("ROLLBACK TO rot").Error; rerr != nil {
-					return fmt.Errorf("roll back one rotation: %w", rerr)
-				}
-			} else {
-				ans[i].rot = rot
-			}
-			if err := tx.Exec("RELEASE rot").Error; err != nil {
-				return fmt.Errorf("release savepoint: %w", err)
-			}
-		}
-		return nil
-	})
+	err := b.run(batch, ans)
 	if err != nil {
 		err = fmt.Errorf("commit rotation batch of %d: %w", len(batch), err)
 	}
@@ -235,6 +219,27 @@ func (b *rotationBatcher) commit(batch []*rotateReq) {
 		b.log.LogAttrs(context.Background(), slog.LevelDebug, "rotation batch committed",
 			slog.Int("batch_size", len(batch)), slog.Duration("took", took), slog.Any("err", err))
 	}
+}
+
+// run executes the batch in one transaction; per-rotation failures land in
+// ans, a returned error fails the whole batch (nothing was committed).
+func (b *rotationBatcher) run(batch []*rotateReq, ans []rotateAns) error {
+	t, err := b.stmts.begin(context.Background(), b.db)
+	if err != nil {
+		return err
+	}
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			ans[i].err = fmt.Errorf("rotation abandoned: %w", err)
+			continue
+		}
+		ans[i].rot, ans[i].err = t.rotate(r.parentHash, r.child, r.now)
+	}
+	if err := t.tx.Commit(); err != nil {
+		_ = t.tx.Rollback()
+		return err
+	}
+	return nil
 }
 
 // drainClosed answers whatever is still queued when the store closes.

@@ -124,7 +124,10 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	// PostgreSQL commits concurrent transactions in parallel and needs no
 	// help; SQLite has one writer and one fsync per commit (see batch.go).
 	if o.Driver == "sqlite" && !o.PlainRotate {
-		s.batch = newRotationBatcher(s.W, o.RotationObserver, o.Log)
+		if s.batch, err = newRotationBatcher(ctx, s.sqlW, o.RotationObserver, o.Log); err != nil {
+			s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
