@@ -95,14 +95,16 @@ func parse(args []string) (options, error) {
 
 // Report is the JSON output.
 type Report struct {
-	Label      string   `json:"label,omitempty"`
-	Started    string   `json:"started"`
-	CPUs       int      `json:"cpus"`
-	GoVersion  string   `json:"go"`
-	LoadBefore string   `json:"loadavg_before"`
-	LoadAfter  string   `json:"loadavg_after"`
-	Bare       *Result  `json:"bare_gin,omitempty"`
-	Results    []Result `json:"results"`
+	Label       string   `json:"label,omitempty"`
+	Started     string   `json:"started"`
+	CPUs        int      `json:"cpus"`
+	GoVersion   string   `json:"go"`
+	LoadBefore  string   `json:"loadavg_before"`
+	LoadAfter   string   `json:"loadavg_after"`
+	Bare        *Result  `json:"bare_gin,omitempty"`
+	BareEnd     *Result  `json:"bare_gin_end,omitempty"`
+	BareMeanRPS float64  `json:"bare_gin_mean_req_per_s,omitempty"`
+	Results     []Result `json:"results"`
 }
 
 func run(args []string, stdout io.Writer) error {
@@ -127,22 +129,30 @@ func run(args []string, stdout io.Writer) error {
 	rep := Report{Label: o.label, Started: time.Now().UTC().Format(time.RFC3339), CPUs: runtime.NumCPU(),
 		GoVersion: runtime.Version(), LoadBefore: loadavg()}
 
-	if !o.noBare {
+	// The baseline runs before and after the scenarios; ratios use the mean,
+	// which evens out a neighbour's load that comes or goes mid-run.
+	bare := func() (*Result, error) {
 		url, stop := o.bareURL, func() {}
 		if url == "" {
+			var err error
 			if url, stop, err = startBare("127.0.0.1:0"); err != nil {
-				return err
+				return nil, err
 			}
 		}
+		defer stop()
 		bc := newClient(url, o.c)
 		steps := make([]step, o.c)
 		for i := range steps {
 			steps[i] = func(buf *bytes.Buffer) (int, error) { return bc.do("GET", "/api/auth/profile/", "", nil, buf) }
 		}
 		b := measure(o.d, group{name: "bare-gin", steps: steps})[0]
-		stop()
-		rep.Bare = &b
 		fmt.Fprintf(os.Stderr, "bare gin: %.0f req/s\n", b.RPS)
+		return &b, nil
+	}
+	if !o.noBare {
+		if rep.Bare, err = bare(); err != nil {
+			return err
+		}
 	}
 
 	e := &env{cl: newClient(strings.TrimRight(o.url, "/"), o.c+o.flood), runID: runID(), o: o}
@@ -209,11 +219,20 @@ func run(args []string, stdout io.Writer) error {
 		for i := range rs {
 			rs[i].Name += suffix(cs)
 			rs[i].MaxRSSMiB = peak
-			if rep.Bare != nil && rep.Bare.RPS > 0 && name != "hashrate" {
-				rs[i].RatioBare = round3(rs[i].RPS / rep.Bare.RPS)
-			}
 		}
 		rep.Results = append(rep.Results, rs...)
+	}
+	if rep.Bare != nil {
+		if rep.BareEnd, err = bare(); err != nil {
+			return err
+		}
+		rep.BareEnd.Name = "bare-gin(end)"
+		rep.BareMeanRPS = (rep.Bare.RPS + rep.BareEnd.RPS) / 2
+		for i := range rep.Results {
+			if r := &rep.Results[i]; r.Name != "hashrate" && rep.BareMeanRPS > 0 {
+				r.RatioBare = round3(r.RPS / rep.BareMeanRPS)
+			}
+		}
 	}
 	// Login is bounded by argon2id: give it as a fraction of the raw rate.
 	for i := range rep.Results {
@@ -228,10 +247,7 @@ func run(args []string, stdout io.Writer) error {
 	}
 	rep.LoadAfter = loadavg()
 
-	all := rep.Results
-	if rep.Bare != nil {
-		all = append([]Result{*rep.Bare}, all...)
-	}
+	all := rep.all()
 	fmt.Fprintf(stdout, "authload %s  cpus=%d  load before: %s  after: %s\n", rep.Label, rep.CPUs, rep.LoadBefore, rep.LoadAfter)
 	printTable(stdout, all)
 	if o.jsonOut != "" {
@@ -255,6 +271,18 @@ func run(args []string, stdout io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// all lists the baseline runs first, then the scenarios.
+func (rep *Report) all() []Result {
+	var out []Result
+	if rep.Bare != nil {
+		out = append(out, *rep.Bare)
+	}
+	if rep.BareEnd != nil {
+		out = append(out, *rep.BareEnd)
+	}
+	return append(out, rep.Results...)
 }
 
 func suffix(cs string) string {

@@ -19,13 +19,10 @@ func writeMarkdown(path string, w io.Writer) error {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	fmt.Fprintf(w, "Run `%s`: %d CPUs, %s, load average before %s, after %s.\n\n", rep.Label, rep.CPUs, rep.GoVersion, rep.LoadBefore, rep.LoadAfter)
+	fmt.Fprintf(w, "Run `%s`: %d CPUs, %s, load average before %s, after %s; bare Gin mean %.0f req/s.\n\n", rep.Label, rep.CPUs, rep.GoVersion, rep.LoadBefore, rep.LoadAfter, rep.BareMeanRPS)
 	fmt.Fprintln(w, "| scenario | c | requests | req/s | p50 ms | p99 ms | max ms | errors (4xx/5xx/net) | db locked | × bare Gin | server RSS MiB | notes |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|")
-	all := rep.Results
-	if rep.Bare != nil {
-		all = append([]Result{*rep.Bare}, all...)
-	}
+	all := rep.all()
 	for _, r := range all {
 		ratio, rss := "", ""
 		if r.RatioBare > 0 {
