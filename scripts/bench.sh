@@ -87,8 +87,45 @@ if ! skip scale; then
 fi
 
 if ! skip micro; then
-	go test -run '^$' -bench . -benchmem -benchtime=${BENCH_TIME:-2s} ./tokens ./handlers ./models 2>&1 | tee "$OUT/micro.txt"
+	go test -run '^$' -bench . -benchmem -benchtime=${BENCH_TIME:-1s} ./tokens ./handlers ./models 2>&1 | tee "$OUT/micro.txt"
 	go test -run '^$' -bench . -benchmem -benchtime=20x ./passwords 2>&1 | tee -a "$OUT/micro.txt"
 fi
 echo "load after: $(uptime)" >>"$OUT/machine.txt"
+# The Markdown tables BENCHMARKS.md carries, generated from the JSON.
+for f in "$OUT"/shared.json "$OUT"/pinned.json "$OUT"/scale-*.json; do
+	[ -f "$f" ] && "$BIN/authload" -markdown "$f" && echo
+done >"$OUT/tables.md"
+if [ -f "$OUT/micro.txt" ]; then
+	{
+		echo "| benchmark | ns/op | B/op | allocs/op | other |"
+		echo "|---|---:|---:|---:|---|"
+		awk '/^Benchmark/ {
+			other = ""; ns = ""; b = ""; a = ""
+			for (i = 3; i < NF; i += 2) {
+				if ($(i+1) == "ns/op") ns = $i
+				else if ($(i+1) == "B/op") b = $i
+				else if ($(i+1) == "allocs/op") a = $i
+				else other = other $i " " $(i+1) " "
+			}
+			printf "| %s | %s | %s | %s | %s|\n", $1, ns, b, a, other
+		}' "$OUT/micro.txt"
+	} >"$OUT/micro.md"
+fi
+# Splice the generated tables into BENCHMARKS.md between their markers.
+python3 - "$OUT" <<'PY'
+import pathlib, re, sys
+out = pathlib.Path(sys.argv[1])
+doc = pathlib.Path("BENCHMARKS.md")
+text = doc.read_text()
+for name in ("tables", "micro", "machine"):
+    f = out / (name + (".txt" if name == "machine" else ".md"))
+    if not f.exists():
+        continue
+    body = f.read_text().strip()
+    if name == "machine":
+        body = "```\n" + body + "\n```"
+    text = re.sub(r"(<!-- BEGIN %s -->\n).*?(<!-- END %s -->)" % (name, name),
+                  lambda m: m.group(1) + body + "\n" + m.group(2), text, flags=re.S)
+doc.write_text(text)
+PY
 echo "results in $OUT/"
