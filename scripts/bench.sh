@@ -29,9 +29,10 @@ trap 'stop_server; kill ${BARE_PID:-} 2>/dev/null || true; rm -rf "$TMP"' EXIT
 go build -o "$BIN/authsvc" .
 go build -o "$BIN/authload" ./cmd/authload
 
+COMMIT="$(git rev-parse --short HEAD)$(git diff --quiet -- . ':!bench' ':!BENCHMARKS.md' || echo ' (dirty)')"
 {
 	echo "date: $(date -u +%FT%TZ)"
-	echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (dirty)')"
+	echo "commit: $COMMIT"
 	echo "uptime: $(uptime)"
 	echo "kernel: $(uname -srm)"
 	echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs) x $(nproc)"
