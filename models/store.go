@@ -36,6 +36,8 @@ type Store struct {
 	authStmt *sql.Stmt
 	// liveStmt is the verify endpoint's smaller query (live.go).
 	liveStmt *sql.Stmt
+	// userStmt loads a user by id (userstmt.go).
+	userStmt *sql.Stmt
 	// batch is the group-commit writer for refresh rotations (SQLite only).
 	batch *rotationBatcher
 }
@@ -160,8 +162,10 @@ func (s *Store) Close() error {
 	if s.authStmt != nil {
 		s.authStmt.Close()
 	}
-	if s.liveStmt != nil {
-		s.liveStmt.Close()
+	for _, st := range []*sql.Stmt{s.liveStmt, s.userStmt} {
+		if st != nil {
+			st.Close()
+		}
 	}
 	if s.sqlR != nil && s.sqlR != s.sqlW {
 		if err := s.sqlR.Close(); err != nil {
