@@ -70,6 +70,7 @@ if ! skip pinned; then
 fi
 
 if ! skip scale; then
+	rm -f "$OUT"/scale-*
 	for n in 1000 "$SCALE"; do
 		if [ ! -f "$CACHE/users-$n.db" ]; then
 			"$BIN/authload" -seed-direct "$n" -db "$CACHE/users-$n.db.tmp"
@@ -112,13 +113,14 @@ if [ -f "$OUT/micro.txt" ]; then
 		}' "$OUT/micro.txt"
 	} >"$OUT/micro.md"
 fi
+python3 scripts/bench_targets.py "$OUT" >"$OUT/targets.md"
 # Splice the generated tables into BENCHMARKS.md between their markers.
 python3 - "$OUT" <<'PY'
 import pathlib, re, sys
 out = pathlib.Path(sys.argv[1])
 doc = pathlib.Path("BENCHMARKS.md")
 text = doc.read_text()
-for name in ("tables", "micro", "machine"):
+for name in ("tables", "micro", "machine", "targets"):
     f = out / (name + (".txt" if name == "machine" else ".md"))
     if not f.exists():
         continue
