@@ -120,17 +120,17 @@ func (s *Service) VerifyToken(ctx context.Context, raw string) error {
 	if err != nil {
 		return tokenError(err)
 	}
-	var row models.AuthRow
-	if err := s.o.Store.AuthLookup(ctx, c.SessionID, &row); err != nil {
+	var st models.SessionState
+	if err := s.o.Store.SessionStateOf(ctx, c.SessionID, &st); err != nil {
 		if errors.Is(err, models.ErrNotFound) {
 			return apierr.Token(apierr.MsgTokenInvalid)
 		}
 		return internal("verify token", err)
 	}
-	if row.User.ID != c.UserID {
+	if st.UserID != c.UserID {
 		return apierr.Token(apierr.MsgTokenInvalid)
 	}
-	if row.RevokedAt.Valid || !s.now().Before(row.ExpiresAt) || !row.User.IsActive {
+	if st.Revoked || !s.now().Before(st.ExpiresAt) || !st.UserActive {
 		return apierr.Token(apierr.MsgTokenBlacklisted)
 	}
 	if c.TokenType == tokens.TypeRefresh {

@@ -95,11 +95,21 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		}
 		secret = s
 	}
-	store, err := models.Open(ctx, models.Options{Driver: driver, DSN: dsn, Synchronous: cfg.SQLiteSynchronous, MaxConns: cfg.DBMaxConns})
+	// Metrics come first so the store can report its group commits; the
+	// session gauge reads the store, which exists by the first scrape.
+	var store *models.Store
+	m, err := metrics.New(prometheus.NewRegistry(), func(ctx context.Context) (int64, error) {
+		return store.CountLiveSessions(ctx, o.Now())
+	}, o.Log)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	store, err = models.Open(ctx, models.Options{Driver: driver, DSN: dsn, Synchronous: cfg.SQLiteSynchronous,
+		MaxConns: cfg.DBMaxConns, Log: o.Log, RotationObserver: m})
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Store: store, Log: o.Log}
+	a := &App{Config: cfg, Store: store, Log: o.Log, Metrics: m}
 	keys, ks, err := signingKeys(ctx, cfg, store, secret, o)
 	if err != nil {
 		store.Close()
@@ -122,13 +132,6 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if a.Mail, err = newMailQueue(cfg, o); err != nil {
 		store.Close()
 		return nil, err
-	}
-	a.Metrics, err = metrics.New(prometheus.NewRegistry(), func(ctx context.Context) (int64, error) {
-		return store.CountLiveSessions(ctx, o.Now())
-	}, o.Log)
-	if err != nil {
-		store.Close()
-		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	a.Accounts = accounts.New(accounts.Options{
 		Store: store, Tokens: a.Tokens, Hasher: a.Hasher, Policy: passwords.NewPolicy(),

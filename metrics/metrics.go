@@ -27,6 +27,7 @@ type Metrics struct {
 	refreshes *prometheus.CounterVec
 	reuse     prometheus.Counter
 	throttled *prometheus.CounterVec
+	batches   prometheus.Histogram
 }
 
 // New registers the collectors on reg. sessions feeds the active-sessions
@@ -61,6 +62,11 @@ func New(reg *prometheus.Registry, sessions SessionCounter, log *slog.Logger) (*
 			Name: "authsvc_throttled_requests_total",
 			Help: "Requests refused with 429 by the throttle, by scope.",
 		}, []string{"scope"}),
+		batches: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "authsvc_rotation_batch_size",
+			Help:    "Refresh rotations committed together in one SQLite transaction (group commit).",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 9), // 1 .. 256
+		}),
 	}
 	active := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "authsvc_active_sessions",
@@ -75,7 +81,7 @@ func New(reg *prometheus.Registry, sessions SessionCounter, log *slog.Logger) (*
 		}
 		return float64(n)
 	})
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.logins, m.refreshes, m.reuse, m.throttled, active} {
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.logins, m.refreshes, m.reuse, m.throttled, m.batches, active} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -99,6 +105,10 @@ func (m *Metrics) Refresh(outcome string) {
 // limit that tripped (e.g. "login_ip", "login_user"). The throttle
 // middleware calls it.
 func (m *Metrics) Throttled(scope string) { m.throttled.WithLabelValues(scope).Inc() }
+
+// ObserveRotationBatch records the size of one group commit
+// (models.BatchObserver).
+func (m *Metrics) ObserveRotationBatch(size int, _ time.Duration) { m.batches.Observe(float64(size)) }
 
 // Middleware records every request by its Gin route pattern. Unmatched
 // paths share the label "unmatched" so that scanners cannot blow up the

@@ -40,61 +40,19 @@ type Rotation struct {
 // loser's UPDATE waits for the winner's row lock and then matches no row.
 // The loser then reads the winner's committed used_at and the caller decides
 // between the grace answer and reuse detection.
+//
+// On SQLite the rotation is handed to the group-commit writer (batch.go),
+// which commits it together with the others waiting and returns only after
+// that commit; the outcome is the same as running it alone.
 func (s *Store) Rotate(ctx context.Context, parentHash string, child *RefreshToken, now time.Time) (Rotation, error) {
+	if s.batch != nil {
+		return s.batch.rotate(ctx, parentHash, child, now)
+	}
 	var out Rotation
 	err := s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var parent RefreshToken
-		err := tx.Where("jti_hash = ?", parentHash).Take(&parent).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			out.Result = Unknown
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("load refresh token: %w", err)
-		}
-		if err := tx.Where("id = ?", parent.SessionID).Take(&out.Session).Error; err != nil {
-			return fmt.Errorf("load session %s: %w", parent.SessionID, err)
-		}
-		if !out.Session.Live(now) {
-			out.Result = SessionEnded
-			return nil
-		}
-		res := tx.Model(&RefreshToken{}).Where("jti_hash = ? AND used_at IS NULL", parentHash).Update("used_at", now)
-		if res.Error != nil {
-			return fmt.Errorf("retire refresh token: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			var used RefreshToken
-			if err := tx.Where("jti_hash = ?", parentHash).Take(&used).Error; err != nil {
-				return fmt.Errorf("reload refresh token: %w", err)
-			}
-			out.Result = AlreadyUsed
-			if used.UsedAt != nil {
-				out.UsedAt = *used.UsedAt
-			}
-			return nil
-		}
-		child.SessionID = parent.SessionID
-		if err := tx.Create(child).Error; err != nil {
-			return fmt.Errorf("store successor refresh token: %w", err)
-		}
-		// The session was read live above, but another instance may have
-		// revoked it since (reuse detected there, logout, password change).
-		// Under READ COMMITTED this UPDATE waits for that writer's row lock
-		// and re-checks the WHERE on the committed row, so a revocation that
-		// won the race makes it match nothing: roll the rotation back and
-		// answer as for an ended session instead of handing out a new pair.
-		ext := tx.Model(&Session{}).Where("id = ? AND revoked_at IS NULL", parent.SessionID).
-			Updates(map[string]any{"expires_at": child.ExpiresAt, "last_used_at": now})
-		if ext.Error != nil {
-			return fmt.Errorf("extend session: %w", ext.Error)
-		}
-		if ext.RowsAffected == 0 {
-			return errSessionEnded
-		}
-		out.Session.ExpiresAt, out.Session.LastUsedAt = child.ExpiresAt, now
-		out.Result = Rotated
-		return nil
+		var err error
+		out, err = rotateIn(tx, parentHash, child, now)
+		return err
 	})
 	if errors.Is(err, errSessionEnded) {
 		return Rotation{Result: SessionEnded, Session: out.Session}, nil
@@ -104,6 +62,65 @@ func (s *Store) Rotate(ctx context.Context, parentHash string, child *RefreshTok
 
 // errSessionEnded rolls back a rotation whose session was revoked under it.
 var errSessionEnded = errors.New("session ended during rotation")
+
+// rotateIn is one rotation inside the caller's transaction: the plain path
+// runs it alone, the SQLite group-commit writer runs many in one transaction
+// (see batch.go).
+func rotateIn(tx *gorm.DB, parentHash string, child *RefreshToken, now time.Time) (Rotation, error) {
+	var out Rotation
+	var parent RefreshToken
+	err := tx.Where("jti_hash = ?", parentHash).Take(&parent).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		out.Result = Unknown
+		return out, nil
+	}
+	if err != nil {
+		return out, fmt.Errorf("load refresh token: %w", err)
+	}
+	if err := tx.Where("id = ?", parent.SessionID).Take(&out.Session).Error; err != nil {
+		return out, fmt.Errorf("load session %s: %w", parent.SessionID, err)
+	}
+	if !out.Session.Live(now) {
+		out.Result = SessionEnded
+		return out, nil
+	}
+	res := tx.Model(&RefreshToken{}).Where("jti_hash = ? AND used_at IS NULL", parentHash).Update("used_at", now)
+	if res.Error != nil {
+		return out, fmt.Errorf("retire refresh token: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		var used RefreshToken
+		if err := tx.Where("jti_hash = ?", parentHash).Take(&used).Error; err != nil {
+			return out, fmt.Errorf("reload refresh token: %w", err)
+		}
+		out.Result = AlreadyUsed
+		if used.UsedAt != nil {
+			out.UsedAt = *used.UsedAt
+		}
+		return out, nil
+	}
+	child.SessionID = parent.SessionID
+	if err := tx.Create(child).Error; err != nil {
+		return out, fmt.Errorf("store successor refresh token: %w", err)
+	}
+	// The session was read live above, but another instance may have
+	// revoked it since (reuse detected there, logout, password change).
+	// Under READ COMMITTED this UPDATE waits for that writer's row lock and
+	// re-checks the WHERE on the committed row, so a revocation that won the
+	// race makes it match nothing: the caller rolls the rotation back and
+	// answers as for an ended session instead of handing out a new pair.
+	ext := tx.Model(&Session{}).Where("id = ? AND revoked_at IS NULL", parent.SessionID).
+		Updates(map[string]any{"expires_at": child.ExpiresAt, "last_used_at": now})
+	if ext.Error != nil {
+		return out, fmt.Errorf("extend session: %w", ext.Error)
+	}
+	if ext.RowsAffected == 0 {
+		return out, errSessionEnded
+	}
+	out.Session.ExpiresAt, out.Session.LastUsedAt = child.ExpiresAt, now
+	out.Result = Rotated
+	return out, nil
+}
 
 // RefreshByHash loads a refresh token row.
 func (s *Store) RefreshByHash(ctx context.Context, hash string) (*RefreshToken, error) {

@@ -35,43 +35,33 @@ type AuthRow struct {
 	LastUsedAt time.Time
 }
 
-const authQuery = `SELECT s.expires_at, s.revoked_at, s.last_used_at,
- u.id, u.username, u.username_key, u.email, u.email_key, u.password_hash, u.bio, u.profile_picture,
- u.is_staff, u.is_superuser, u.is_active, u.date_joined, u.last_login, u.followers_count, u.following_count
+const authQuery = `SELECT s.expires_at, s.revoked_at, s.last_used_at, ` + userColumns + `
  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`
 
 func (s *Store) prepare(ctx context.Context) error {
-	st, err := s.sqlR.PrepareContext(ctx, s.rebind(authQuery))
-	if err != nil {
-		return fmt.Errorf("prepare auth query: %w", err)
+	var err error
+	if s.authStmt, err = s.prepareRead(ctx, "auth", authQuery); err != nil {
+		return err
 	}
-	s.authStmt = st
-	return nil
+	if s.userStmt, err = s.prepareRead(ctx, "user", userByIDQuery); err != nil {
+		return err
+	}
+	s.liveStmt, err = s.prepareRead(ctx, "session state", liveQuery)
+	return err
 }
 
 // AuthLookup loads session sid with its user: the single query behind every
 // Bearer-authenticated request.
 func (s *Store) AuthLookup(ctx context.Context, sid string, row *AuthRow) error {
-	u := &row.User
-	var lastLogin sql.NullTime
-	var emailKey sql.NullString
-	err := s.authStmt.QueryRowContext(ctx, sid).Scan(&row.ExpiresAt, &row.RevokedAt, &row.LastUsedAt,
-		&u.ID, &u.Username, &u.UsernameKey, &u.Email, &emailKey, &u.PasswordHash, &u.Bio, &u.ProfilePicture,
-		&u.IsStaff, &u.IsSuperuser, &u.IsActive, &u.DateJoined, &lastLogin, &u.FollowersCount, &u.FollowingCount)
+	x := userScan{u: &row.User}
+	err := s.authStmt.QueryRowContext(ctx, sid).Scan(append([]any{&row.ExpiresAt, &row.RevokedAt, &row.LastUsedAt}, x.dest()...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
 	if err != nil {
 		return fmt.Errorf("auth lookup: %w", err)
 	}
-	if lastLogin.Valid {
-		t := lastLogin.Time
-		u.LastLogin = &t
-	}
-	if emailKey.Valid {
-		k := emailKey.String
-		u.EmailKey = &k
-	}
+	x.finish()
 	return nil
 }
 

@@ -42,7 +42,7 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 
 // UserByID loads one user.
 func (s *Store) UserByID(ctx context.Context, id int64) (*User, error) {
-	return s.userWhere(ctx, s.R, "id = ?", id)
+	return s.userByID(ctx, id)
 }
 
 // UserByUsernameKey loads the user whose case-folded name is key. The column

@@ -6,6 +6,7 @@ package tokens
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -129,7 +130,7 @@ func (s *Service) Sign(spec Spec) (string, error) {
 		IsStaff:   spec.IsStaff,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    s.issuer,
-			Subject:   fmt.Sprint(spec.UserID),
+			Subject:   strconv.FormatInt(spec.UserID, 10),
 			ID:        spec.ID,
 			IssuedAt:  jwt.NewNumericDate(spec.IssuedAt),
 			ExpiresAt: jwt.NewNumericDate(spec.ExpiresAt),
@@ -160,7 +161,7 @@ func (s *Service) Verify(raw, wantType string) (*Claims, error) {
 	if err := timesAreNumbers(raw); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if c.ID == "" || c.SessionID == "" || c.UserID <= 0 || c.Subject != fmt.Sprint(c.UserID) {
+	if c.ID == "" || c.SessionID == "" || c.UserID <= 0 || c.Subject != strconv.FormatInt(c.UserID, 10) {
 		return nil, ErrInvalid
 	}
 	switch c.TokenType {

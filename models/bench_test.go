@@ -1,0 +1,52 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// BenchmarkRotateParallel rotates 64 independent chains (on 2 cores) at once with
+// synchronous=FULL, one transaction per rotation (plain) against the group
+// commit (batched): the difference is fsyncs shared.
+func BenchmarkRotateParallel(b *testing.B) {
+	for _, plain := range []bool{true, false} {
+		name := "batched"
+		if plain {
+			name = "plain"
+		}
+		b.Run(name, func(b *testing.B) {
+			s := openTestStore(b, Options{PlainRotate: plain})
+			now := time.Now().UTC().Truncate(time.Second)
+			const perProc = 32
+			chains := perProc * runtime.GOMAXPROCS(0)
+			heads := make([]string, chains)
+			for i := range heads {
+				_, heads[i] = newChain(b, s, fmt.Sprintf("b%d", i), now)
+			}
+			var next atomic.Int64
+			b.SetParallelism(perProc) // 64 goroutines on the 2-core target machine
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				i := int(next.Add(1)-1) % chains
+				parent := heads[i]
+				n := 0
+				for pb.Next() {
+					n++
+					c := fmt.Sprintf("c%d-%d", i, n)
+					if _, err := s.Rotate(context.Background(), parent, child(c, now), now); err != nil {
+						b.Error(err)
+						return
+					}
+					parent = c
+				}
+			})
+			if st := s.RotationStats(); st.Batches > 0 {
+				b.ReportMetric(float64(st.Rotations)/float64(st.Batches), "rotations/commit")
+			}
+		})
+	}
+}
