@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // SessionCounter counts live sessions; it is called on every scrape.
@@ -81,7 +82,10 @@ func New(reg *prometheus.Registry, sessions SessionCounter, log *slog.Logger) (*
 		}
 		return float64(n)
 	})
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.logins, m.refreshes, m.reuse, m.throttled, m.batches, active} {
+	// The Go and process collectors give heap, goroutines and RSS: what an
+	// operator (and the soak test) watches for leaks.
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.logins, m.refreshes, m.reuse, m.throttled, m.batches, active,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

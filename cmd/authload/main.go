@@ -53,6 +53,11 @@ type options struct {
 	db         string
 	label      string
 	markdown   string
+	// Soak mode (issue 9): the SPA mix for soak, sampled every soakEvery.
+	soak         time.Duration
+	soakEvery    time.Duration
+	soakWarmup   time.Duration
+	metricsToken string
 }
 
 func main() {
@@ -84,6 +89,10 @@ func parse(args []string) (options, error) {
 	fs.StringVar(&o.db, "db", "", "SQLite file for -seed-direct")
 	fs.StringVar(&o.label, "label", "", "free text recorded in the JSON (e.g. shared, pinned)")
 	fs.StringVar(&o.markdown, "markdown", "", "print this saved -json report as a Markdown table and exit")
+	fs.DurationVar(&o.soak, "soak", 0, "soak mode: run the spa mix this long, sample the server's RSS, heap and goroutines, fail on growth or any 5xx")
+	fs.DurationVar(&o.soakEvery, "soak-every", 5*time.Second, "soak: sampling interval")
+	fs.DurationVar(&o.soakWarmup, "soak-warmup", 15*time.Second, "soak: samples before this are not judged")
+	fs.StringVar(&o.metricsToken, "metrics-token", "", "soak: the server's AUTH_METRICS_TOKEN, if set")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -125,6 +134,9 @@ func run(args []string, stdout io.Writer) error {
 	}
 	if o.seedDirect > 0 {
 		return seedDirect(o, stdout)
+	}
+	if o.soak > 0 {
+		return runSoak(o, stdout)
 	}
 	rep := Report{Label: o.label, Started: time.Now().UTC().Format(time.RFC3339), CPUs: runtime.NumCPU(),
 		GoVersion: runtime.Version(), LoadBefore: loadavg()}

@@ -14,3 +14,18 @@ go test -count=1 -timeout 20m -tags crash -run 'TestCrashSafety' -v ./reliabilit
 
 echo "--- PostgreSQL stopped and restarted under load"
 AUTH_TEST_PG_RESTART=1 go test -count=1 -timeout 5m -run 'TestPostgresRestartUnderLoad' -v ./reliability/ 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+pgrestart_test)'
+
+echo "--- soak: ${SOAK_D:-60s} of the SPA mix; RSS, heap and goroutines must level off, no 5xx"
+TMP=$(mktemp -d /tmp/authsvc-soak.XXXXXX)
+BIN=$TMP/bin
+mkdir -p "$BIN"
+. scripts/lib-server.sh
+trap 'stop_server; rm -rf "$TMP"' EXIT
+go build -o "$BIN/authsvc" .
+go build -o "$BIN/authload" ./cmd/authload
+PORT=$(free_port)
+start_server soak "$TMP/srv" "$PORT"
+"$BIN/authload" -url "http://127.0.0.1:$PORT" -c 16 -users 16 -spa-calls 40 -spa-refresh 8 \
+	-soak "${SOAK_D:-60s}" -soak-every 5s -soak-warmup 15s
+stop_server
+echo "reliability: ok"
