@@ -40,6 +40,13 @@ type AdminInput struct {
 // Staff cannot demote or deactivate themselves, so the last admin cannot
 // lock everyone out by accident.
 func (s *Service) AdminUpdate(ctx context.Context, actor *Principal, id int64, in AdminInput) (*models.User, error) {
+	target, err := s.User(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := mayManage(actor, target); err != nil {
+		return nil, err
+	}
 	var v apierr.Validation
 	cols := map[string]any{}
 	if in.IsStaff != nil {
@@ -76,12 +83,27 @@ func (s *Service) AdminUpdate(ctx context.Context, actor *Principal, id int64, i
 
 // AdminLogout ends every session and API key of user id.
 func (s *Service) AdminLogout(ctx context.Context, actor *Principal, id int64) error {
-	if _, err := s.User(ctx, id); err != nil {
+	target, err := s.User(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := mayManage(actor, target); err != nil {
 		return err
 	}
 	if err := s.RevokeAll(ctx, id, models.ReasonAdmin); err != nil {
 		return err
 	}
 	s.o.Log.InfoContext(ctx, "user logged out by staff", "user_id", id, "by", actor.User.ID)
+	return nil
+}
+
+// mayManage keeps staff below superusers: a staff account that is not a
+// superuser must not change, deactivate or log out a superuser, or one
+// stolen staff token would be enough to take over (change the email, then
+// reset the password) or lock out the owners of the service.
+func mayManage(actor *Principal, target *models.User) error {
+	if target.IsSuperuser && !actor.User.IsSuperuser && actor.User.ID != target.ID {
+		return apierr.PermissionDenied
+	}
 	return nil
 }

@@ -121,6 +121,9 @@ func (s *Service) UpdateProfile(ctx context.Context, p *Principal, in ProfileInp
 // through the profiles endpoint). A password change is only allowed for the
 // owner and needs current_password.
 func (s *Service) UpdateUser(ctx context.Context, actor *Principal, target *models.User, in ProfileInput) (*models.User, error) {
+	if err := mayManage(actor, target); err != nil {
+		return nil, err
+	}
 	var v apierr.Validation
 	cols := map[string]any{}
 	if in.Full || in.Username.State != Missing {
