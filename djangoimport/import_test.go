@@ -263,7 +263,7 @@ func checkImport(t *testing.T, from string, rows []row) {
 	// The second run, through the command, changes nothing.
 	snapshot := users(t, srv)
 	cfg := config.Defaults()
-	cfg.DatabaseURL = "sqlite://" + filepath.Join(srv.Dir, "auth.db")
+	cfg.DatabaseURL = testserver.DatabaseURL(t, srv.Dir)
 	out.Reset()
 	var stderr bytes.Buffer
 	code, err := djangoimport.Main(ctx, cfg, []string{"--from", from}, &out, &stderr)
