@@ -155,7 +155,9 @@ func newTarget(t *testing.T) *testserver.Server {
 
 func TestImportFromDjangoSQLite(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "django.sqlite3")
+	// A '#' in the name: the import opens it as a "file:" URI, where an
+	// unescaped '#' would end the path.
+	path := filepath.Join(t.TempDir(), "django#1.sqlite3")
 	db, err := sql.Open("sqlite3", path)
 	if err != nil {
 		t.Fatal(err)

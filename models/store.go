@@ -55,7 +55,8 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if sync == "" {
 			sync = "FULL"
 		}
-		base := "file:" + o.DSN + "?_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_synchronous=" + sync
+		// SQLiteURI escapes the path: a '#' or '?' in it would end the URI's path.
+		base := SQLiteURI(o.DSN, "_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_synchronous="+sync)
 		if s.W, err = gorm.Open(sqlite.Open(base+"&_txlock=immediate"), cfg); err != nil {
 			return nil, fmt.Errorf("open sqlite writer %s: %w", o.DSN, err)
 		}
