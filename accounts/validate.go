@@ -47,7 +47,31 @@ func usernameError(name string) string {
 	return ""
 }
 
+// NullChars is DRF's CharField message for text holding NUL, which
+// PostgreSQL cannot store in a text column.
+const NullChars = "Null characters are not allowed."
+
+// Storable reports whether s can be stored in (or compared with) a text
+// column on every supported database: valid UTF-8 without NUL bytes.
+// PostgreSQL refuses anything else with an error, so a value that fails this
+// must be answered before it reaches a query.
+func Storable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// CleanText makes s storable: NUL bytes dropped, invalid UTF-8 replaced by
+// U+FFFD. For text the client does not choose on purpose (its User-Agent).
+func CleanText(s string) string {
+	if Storable(s) {
+		return s
+	}
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+}
+
 func emailError(email string) string {
+	if strings.IndexByte(email, 0) >= 0 {
+		return NullChars
+	}
 	if len(email) > maxEmail {
 		return "Ensure this field has no more than 254 characters."
 	}
@@ -63,6 +87,9 @@ func emailError(email string) string {
 }
 
 func bioError(bio string) string {
+	if strings.IndexByte(bio, 0) >= 0 {
+		return NullChars
+	}
 	if utf8.RuneCountInString(bio) > maxBio {
 		return "Ensure this field has no more than 500 characters."
 	}

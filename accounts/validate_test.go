@@ -1,0 +1,27 @@
+package accounts
+
+import "testing"
+
+// TestCleanText: what CleanText returns is always Storable, NUL bytes are
+// dropped and invalid UTF-8 becomes U+FFFD; storable text is unchanged.
+func TestCleanText(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"Mozilla/5.0 (X11)": "Mozilla/5.0 (X11)",
+		"curl\x00/8":        "curl/8",
+		"a\xffb":            "a\uFFFDb",
+		"\xed\xa0\x80x":     "\uFFFDx", // an encoded surrogate
+		"\x00\xc0\xaf":      "\uFFFD",  // overlong '/', one run of invalid bytes
+		"héllo ✓":           "héllo ✓",
+	} {
+		got := CleanText(in)
+		if got != want || !Storable(got) {
+			t.Errorf("CleanText(%q) = %q (storable %v), want %q", in, got, Storable(got), want)
+		}
+	}
+	for _, bad := range []string{"a\x00", "\xff", "\xed\xa0\x80"} {
+		if Storable(bad) {
+			t.Errorf("Storable(%q) = true", bad)
+		}
+	}
+}
