@@ -76,7 +76,7 @@ func emailError(email string) string {
 		return "Ensure this field has no more than 254 characters."
 	}
 	a, err := mail.ParseAddress(email)
-	if err != nil || a.Address != email || a.Name != "" {
+	if err != nil || !utf8.ValidString(email) || a.Address != email || a.Name != "" {
 		return "Enter a valid email address."
 	}
 	at := strings.LastIndexByte(email, '@')

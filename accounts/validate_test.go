@@ -25,3 +25,20 @@ func TestCleanText(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailErrorUnstorable: the Django import reads emails straight from a
+// database, so invalid UTF-8 and NUL must be refused here, not by
+// PostgreSQL.
+func TestEmailErrorUnstorable(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"a\xff@example.com": "Enter a valid email address.",
+		"a@exa\xc3mple.com": "Enter a valid email address.",
+		"a\x00@example.com": NullChars,
+		"a@example.com":     "",
+	} {
+		if got := emailError(in); got != want {
+			t.Errorf("emailError(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
