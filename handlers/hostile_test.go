@@ -366,7 +366,21 @@ func TestNullCharactersAndInvalidUTF8(t *testing.T) {
 		t.Errorf("detail %q", d)
 	}
 
-	// A search with NUL or invalid UTF-8 finds nothing rather than failing.
+	// Numbers where a string belongs, however large, are "Not a valid
+	// string."; nesting past the decoder's depth limit is a parse error.
+	for _, num := range []string{"1e999999", strings.Repeat("9", 5000), "-0.0e-99999"} {
+		r := s.Do(testserver.Request{Method: http.MethodPost, Path: pathRegister, ContentType: "application/json",
+			Body: strings.NewReader(`{"username":` + num + `,"password":"x"}`)})
+		wantField(t, r, "username", "Not a valid string.")
+	}
+	for _, deep := range []string{strings.Repeat("[", 20000) + strings.Repeat("]", 20000), strings.Repeat(`{"a":`, 20000) + "1" + strings.Repeat("}", 20000)} {
+		r := s.Do(testserver.Request{Method: http.MethodPost, Path: pathRegister, ContentType: "application/json",
+			Body: strings.NewReader(`{"username":` + deep + `,"password":"x"}`)})
+		wantError(t, r, http.StatusBadRequest, "parse_error")
+	}
+
+	// A search with NUL (dropped) or invalid UTF-8 (U+FFFD) is an ordinary
+	// search, not a server error.
 	for _, q := range []string{"%00", "null%FFuser", "%ED%A0%80"} {
 		r := s.Do(testserver.Request{Method: http.MethodGet, Path: "/api/accounts/profiles/?search=" + q, Bearer: pair.Access})
 		wantStatus(t, r, http.StatusOK)
