@@ -44,6 +44,12 @@ func usernameError(name string) string {
 			return "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
 		}
 	}
+	// Case folding can lengthen a name ("ß" folds to "ss"); the key column
+	// holds 150 characters too, and PostgreSQL refuses a longer value with
+	// an error where SQLite would quietly store it.
+	if utf8.RuneCountInString(UsernameKey(name)) > maxUsername {
+		return "Ensure this field has no more than 150 characters."
+	}
 	return ""
 }
 

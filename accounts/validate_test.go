@@ -1,6 +1,9 @@
 package accounts
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestCleanText: what CleanText returns is always Storable, NUL bytes are
 // dropped and invalid UTF-8 becomes U+FFFD; storable text is unchanged.
@@ -39,6 +42,24 @@ func TestEmailErrorUnstorable(t *testing.T) {
 	} {
 		if got := emailError(in); got != want {
 			t.Errorf("emailError(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestUsernameKeyFitsColumn: a name of 150 characters whose case fold is
+// longer ("ß" folds to "ss") would overflow the 150-character key column
+// (an error on PostgreSQL), so it is refused as too long.
+func TestUsernameKeyFitsColumn(t *testing.T) {
+	t.Parallel()
+	long := "Ensure this field has no more than 150 characters."
+	for name, want := range map[string]string{
+		strings.Repeat("ß", 150): long,
+		strings.Repeat("ß", 75):  "",
+		strings.Repeat("a", 150): "",
+		strings.Repeat("A", 150): "",
+	} {
+		if got := usernameError(name); got != want {
+			t.Errorf("usernameError(%d × %q) = %q, want %q", len([]rune(name)), []rune(name)[0], got, want)
 		}
 	}
 }

@@ -320,6 +320,9 @@ func TestNullCharactersAndInvalidUTF8(t *testing.T) {
 	wantField(t, reg(map[string]any{"username": "nul\x00user"}), "username", badName)
 	wantField(t, reg(map[string]any{"email": "a\x00b@example.com"}), "email", "Null characters are not allowed.")
 	wantField(t, reg(map[string]any{"bio": "hello\x00"}), "bio", "Null characters are not allowed.")
+	// 150 characters whose case fold is 300 ("ß" folds to "ss"): too long
+	// for the key column, which PostgreSQL enforces.
+	wantField(t, reg(map[string]any{"username": strings.Repeat("ß", 150)}), "username", "Ensure this field has no more than 150 characters.")
 
 	// A password with NUL: stored (hashed), and only the exact password logs in.
 	const nulPW = "Tq9!vessel\x00orbit-lantern"
