@@ -68,7 +68,7 @@ func (s *Service) OpenSession(ctx context.Context, u *models.User, m Meta) (Pair
 	exp := now.Add(s.o.RefreshTTL)
 	sess := &models.Session{
 		ID: sid, UserID: u.ID, CreatedAt: now, LastUsedAt: now, ExpiresAt: exp,
-		UserAgent: truncate(m.UserAgent, 512), IP: truncate(m.IP, 64),
+		UserAgent: truncate(CleanText(m.UserAgent), 512), IP: truncate(m.IP, 64),
 	}
 	rt := &models.RefreshToken{JTIHash: hashJTI(jti), SessionID: sid, IssuedAt: now, ExpiresAt: exp}
 	if err := s.o.Store.CreateSession(ctx, sess, rt, now); err != nil {

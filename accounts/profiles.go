@@ -98,7 +98,9 @@ func (s *Service) FollowingAmong(ctx context.Context, p *Principal, ids []int64)
 // searchTerms splits a ?search= value the way DRF's SearchFilter does, into
 // case-folded username keys.
 func searchTerms(search string) []string {
-	search = strings.ReplaceAll(search, "\x00", "")
+	// NUL dropped, invalid UTF-8 (a %FF in the query) replaced as Django's
+	// QueryDict does: neither may reach a query on PostgreSQL.
+	search = CleanText(search)
 	terms := strings.FieldsFunc(search, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 	for i, term := range terms {
 		terms[i] = UsernameKey(term)

@@ -83,7 +83,10 @@ type Pair struct {
 	Refresh string `json:"refresh"`
 }
 
-func (s *Service) now() time.Time { return s.o.Now().UTC() }
+// now is the injected clock in UTC at microsecond precision: PostgreSQL
+// keeps no more (SQLite keeps whatever it is given), so an answer built from
+// a time just stored equals the one read back later on either database.
+func (s *Service) now() time.Time { return s.o.Now().UTC().Truncate(time.Microsecond) }
 
 // newID returns 128 random bits, base64url: session ids and jtis.
 func newID() string {

@@ -19,6 +19,9 @@ func (s *Service) Sessions(ctx context.Context, p *Principal, offset, limit int)
 // EndSession revokes one of the principal's own sessions. Another user's
 // session id answers 404, exactly like an unknown one, so ids cannot be probed.
 func (s *Service) EndSession(ctx context.Context, p *Principal, id string) error {
+	if !Storable(id) { // no session has such an id; PostgreSQL would refuse the query
+		return apierr.NotFound
+	}
 	found, err := s.o.Store.RevokeSession(ctx, id, p.User.ID, models.ReasonUser, s.now())
 	if err != nil {
 		return internal("end session", err)

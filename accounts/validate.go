@@ -44,15 +44,45 @@ func usernameError(name string) string {
 			return "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
 		}
 	}
+	// Case folding can lengthen a name ("ß" folds to "ss"); the key column
+	// holds 150 characters too, and PostgreSQL refuses a longer value with
+	// an error where SQLite would quietly store it.
+	if utf8.RuneCountInString(UsernameKey(name)) > maxUsername {
+		return "Ensure this field has no more than 150 characters."
+	}
 	return ""
 }
 
+// NullChars is DRF's CharField message for text holding NUL, which
+// PostgreSQL cannot store in a text column.
+const NullChars = "Null characters are not allowed."
+
+// Storable reports whether s can be stored in (or compared with) a text
+// column on every supported database: valid UTF-8 without NUL bytes.
+// PostgreSQL refuses anything else with an error, so a value that fails this
+// must be answered before it reaches a query.
+func Storable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// CleanText makes s storable: NUL bytes dropped, invalid UTF-8 replaced by
+// U+FFFD. For text the client does not choose on purpose (its User-Agent).
+func CleanText(s string) string {
+	if Storable(s) {
+		return s
+	}
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+}
+
 func emailError(email string) string {
+	if strings.IndexByte(email, 0) >= 0 {
+		return NullChars
+	}
 	if len(email) > maxEmail {
 		return "Ensure this field has no more than 254 characters."
 	}
 	a, err := mail.ParseAddress(email)
-	if err != nil || a.Address != email || a.Name != "" {
+	if err != nil || !utf8.ValidString(email) || a.Address != email || a.Name != "" {
 		return "Enter a valid email address."
 	}
 	at := strings.LastIndexByte(email, '@')
@@ -63,6 +93,9 @@ func emailError(email string) string {
 }
 
 func bioError(bio string) string {
+	if strings.IndexByte(bio, 0) >= 0 {
+		return NullChars
+	}
 	if utf8.RuneCountInString(bio) > maxBio {
 		return "Ensure this field has no more than 500 characters."
 	}

@@ -155,7 +155,9 @@ func newTarget(t *testing.T) *testserver.Server {
 
 func TestImportFromDjangoSQLite(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "django.sqlite3")
+	// A '#' in the name: the import opens it as a "file:" URI, where an
+	// unescaped '#' would end the path.
+	path := filepath.Join(t.TempDir(), "django#1.sqlite3")
 	db, err := sql.Open("sqlite3", path)
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +265,7 @@ func checkImport(t *testing.T, from string, rows []row) {
 	// The second run, through the command, changes nothing.
 	snapshot := users(t, srv)
 	cfg := config.Defaults()
-	cfg.DatabaseURL = "sqlite://" + filepath.Join(srv.Dir, "auth.db")
+	cfg.DatabaseURL = testserver.DatabaseURL(t, srv.Dir)
 	out.Reset()
 	var stderr bytes.Buffer
 	code, err := djangoimport.Main(ctx, cfg, []string{"--from", from}, &out, &stderr)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"authsvc/models"
+
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "github.com/mattn/go-sqlite3"    // registers "sqlite3"
 )
@@ -44,7 +46,7 @@ func openSource(ctx context.Context, from string) (*sql.DB, error) {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("--from: %w", err)
 		}
-		db, err = sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
+		db, err = sql.Open("sqlite3", models.SQLiteURI(path, "mode=ro&_busy_timeout=5000"))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", redact(from), err)

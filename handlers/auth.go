@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -45,6 +46,11 @@ func credentials(c *gin.Context) (username, password string, err error) {
 	var v apierr.Validation
 	username = requiredField(&v, "username", b.field("username"))
 	password = requiredField(&v, "password", b.field("password"))
+	// No user's name holds NUL, and PostgreSQL cannot compare with it;
+	// DRF's CharField answers so. A password may (it is only hashed).
+	if strings.IndexByte(username, 0) >= 0 {
+		v.Add("username", accounts.NullChars)
+	}
 	if len(password) > passwords.MaxBytes {
 		v.Add("password", "Ensure this field has no more than 1024 bytes.")
 	}

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -58,6 +59,12 @@ func readBody(c *gin.Context) (*body, error) {
 		if len(bytes.TrimSpace(b)) == 0 {
 			return &body{}, nil
 		}
+		// Go's decoder would quietly turn invalid UTF-8 into U+FFFD; DRF
+		// refuses the body (its decoder raises), and PostgreSQL could not
+		// store such text anyway.
+		if !utf8.Valid(b) {
+			return nil, apierr.Parse(fmt.Sprintf("JSON parse error - invalid UTF-8 (at byte %d)", invalidUTF8At(b)))
+		}
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(b, &m); err != nil {
 			var typeErr *json.UnmarshalTypeError
@@ -74,15 +81,50 @@ func readBody(c *gin.Context) (*body, error) {
 		if err := c.Request.ParseForm(); err != nil {
 			return nil, readErr(err)
 		}
+		if err := validForm(c.Request.PostForm); err != nil {
+			return nil, err
+		}
 		return &body{values: c.Request.PostForm}, nil
 	case mt == "multipart/form-data":
 		if err := c.Request.ParseMultipartForm(maxMultipartMemory); err != nil {
 			return nil, readErr(err)
 		}
 		f := c.Request.MultipartForm
+		if err := validForm(f.Value); err != nil {
+			return nil, err
+		}
 		return &body{values: f.Value, files: f.File}, nil
 	}
 	return nil, apierr.UnsupportedMedia(mt)
+}
+
+// invalidUTF8At is the offset of the first byte of b that is not valid UTF-8.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+// validForm refuses form text that is not UTF-8 (a percent-encoded %FF, or
+// raw bytes in a multipart part): as in a JSON body, such text is a 400, never
+// something to store (PostgreSQL would refuse it with a server error).
+func validForm(v url.Values) error {
+	for k, vs := range v {
+		if !utf8.ValidString(k) {
+			return apierr.Parse("Form data is not valid UTF-8.")
+		}
+		for _, s := range vs {
+			if !utf8.ValidString(s) {
+				return apierr.Parse("Form data is not valid UTF-8.")
+			}
+		}
+	}
+	return nil
 }
 
 // jsonErrorText is the decoder's message without anything from the body.

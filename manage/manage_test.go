@@ -28,7 +28,7 @@ func binary(t *testing.T) string {
 // cli runs the binary against the database in dir, the way testserver lays
 // it out, so a service started with testserver.Options{Dir: dir} sees it.
 type cli struct {
-	bin, dir string
+	bin, dir, db string
 }
 
 func (c cli) run(t *testing.T, stdin string, env map[string]string, args ...string) (code int, stdout, stderr string) {
@@ -36,7 +36,7 @@ func (c cli) run(t *testing.T, stdin string, env map[string]string, args ...stri
 	cmd := exec.Command(c.bin, args...)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
-		"AUTH_DATABASE_URL=sqlite://" + filepath.Join(c.dir, "auth.db"),
+		"AUTH_DATABASE_URL=" + c.db,
 		"AUTH_DATA_DIR=" + filepath.Join(c.dir, "data"),
 		"AUTH_SECRET_KEY=" + testserver.Secret,
 		"AUTH_LOG_LEVEL=error",
@@ -60,7 +60,8 @@ func (c cli) run(t *testing.T, stdin string, env map[string]string, args ...stri
 }
 
 func TestManagementCommands(t *testing.T) {
-	c := cli{bin: binary(t), dir: t.TempDir()}
+	dir := t.TempDir()
+	c := cli{bin: binary(t), dir: dir, db: testserver.DatabaseURL(t, dir)}
 	const pw = "Sup3r-secret-phrase"
 
 	t.Run("usage", func(t *testing.T) {

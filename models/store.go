@@ -73,8 +73,17 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if sync == "" {
 			sync = "FULL"
 		}
-		base := "file:" + o.DSN + "?_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_synchronous=" + sync
-		if s.W, err = gorm.Open(sqlite.Open(base+"&_txlock=immediate"), cfg); err != nil {
+		// SQLiteURI escapes the path: a '#' or '?' in it would end the URI's path.
+		base := SQLiteURI(o.DSN, "_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_synchronous="+sync)
+		// No GORM statement cache on the writer: with its one connection
+		// held by a transaction, a statement outside it waits for the
+		// connection after putting a half-prepared entry in the cache, and
+		// the transaction running the same statement waits for that entry:
+		// a deadlock until the waiter's context ends (the PostgreSQL case
+		// below, with a pool of one). Preparing on SQLite costs microseconds.
+		wcfg := *cfg
+		wcfg.PrepareStmt = false
+		if s.W, err = gorm.Open(sqlite.Open(base+"&_txlock=immediate"), &wcfg); err != nil {
 			return nil, fmt.Errorf("open sqlite writer %s: %w", o.DSN, err)
 		}
 		if s.sqlW, err = s.W.DB(); err != nil {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+
+	"authsvc/models"
 )
 
 // mountTmpfs mounts a small tmpfs at a new folder (root only) and unmounts it
@@ -61,7 +63,7 @@ func fill(t *testing.T, dir string) string {
 
 func integrityOK(t *testing.T, dbPath string) {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro")
+	db, err := sql.Open("sqlite3", models.SQLiteURI(dbPath, "mode=ro"))
 	if err != nil {
 		t.Fatal(err)
 	}

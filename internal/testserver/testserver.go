@@ -82,6 +82,18 @@ type Server struct {
 // Secret is the fixed HS256 secret tests sign with.
 const Secret = "test-secret-test-secret-test-secret-0123456789"
 
+// DatabaseURL is the AUTH_DATABASE_URL New uses for dir: the SQLite file
+// auth.db in dir, or, with AUTH_TEST_POSTGRES_URL set, the PostgreSQL
+// database keyed by dir (created if needed). Tests that run the binary or a
+// command on a server's data use it instead of spelling out a SQLite path.
+func DatabaseURL(t testing.TB, dir string) string {
+	t.Helper()
+	if pg := os.Getenv(PostgresEnv); pg != "" {
+		return PostgresDatabase(t, pg, dir)
+	}
+	return "sqlite://" + filepath.Join(dir, "auth.db")
+}
+
 // New starts a server and stops it when the test ends.
 func New(t testing.TB, o Options) *Server {
 	t.Helper()
@@ -96,13 +108,10 @@ func New(t testing.TB, o Options) *Server {
 		o.HashParams = &p
 	}
 	env := map[string]string{
-		"AUTH_DATABASE_URL": "sqlite://" + filepath.Join(o.Dir, "auth.db"),
+		"AUTH_DATABASE_URL": DatabaseURL(t, o.Dir),
 		"AUTH_DATA_DIR":     filepath.Join(o.Dir, "data"),
 		"AUTH_SECRET_KEY":   Secret,
 		"AUTH_THROTTLE":     "off",
-	}
-	if pg := os.Getenv(PostgresEnv); pg != "" {
-		env["AUTH_DATABASE_URL"] = PostgresDatabase(t, pg, o.Dir)
 	}
 	for k, v := range o.Env {
 		env[k] = v
