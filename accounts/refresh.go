@@ -130,7 +130,10 @@ func (s *Service) VerifyToken(ctx context.Context, raw string) error {
 	if st.UserID != c.UserID {
 		return apierr.Token(apierr.MsgTokenInvalid)
 	}
-	if st.Revoked || !s.now().Before(st.ExpiresAt) || !st.UserActive {
+	if !st.UserActive {
+		return apierr.UserInactive
+	}
+	if st.Revoked || !s.now().Before(st.ExpiresAt) {
 		return apierr.Token(apierr.MsgTokenBlacklisted)
 	}
 	if c.TokenType == tokens.TypeRefresh {

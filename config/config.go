@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"strconv"
 	"strings"
@@ -165,6 +166,25 @@ func (c *Config) Validate() error {
 	}
 	if c.RefreshTTL < c.AccessTTL {
 		return bad("AUTH_REFRESH_TTL", "must not be shorter than AUTH_ACCESS_TTL")
+	}
+	// The grace interval exists for tabs racing by milliseconds; a long one
+	// would turn reuse detection off in practice.
+	if c.ReuseGrace > time.Minute || c.ReuseGrace > c.AccessTTL {
+		return bad("AUTH_REFRESH_REUSE_GRACE", "must be at most 1m and not longer than AUTH_ACCESS_TTL")
+	}
+	if c.Issuer != "" && strings.HasSuffix(c.Issuer, "/") {
+		// iss is compared byte for byte: "https://a/" and "https://a" differ,
+		// and discovery clients build URLs from the issuer.
+		return bad("AUTH_ISSUER", "must not end with a slash")
+	}
+	if c.SigningKeyFile != "" && c.SigningAlg == "HS256" {
+		return bad("AUTH_SIGNING_KEY_FILE", "is for RS256, ES256 or EdDSA; set AUTH_SIGNING_ALG too")
+	}
+	if u, err := url.Parse(c.ResetURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return bad("AUTH_RESET_URL", "want the http(s) URL of the page that takes ?token=")
+	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		return bad("AUTH_MAIL_FROM", "want an address such as authsvc <no-reply@example.com>")
 	}
 	if c.RedisURL != "" {
 		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {

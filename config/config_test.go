@@ -88,6 +88,11 @@ func TestLoadBadValues(t *testing.T) {
 		{"AUTH_CORS_ORIGINS", "example.com"},
 		{"AUTH_SMTP_URL", "mail.example.com"},
 		{"AUTH_LOG_LEVEL", "loud"},
+		{"AUTH_REFRESH_REUSE_GRACE", "48h"},
+		{"AUTH_ISSUER", "https://auth.example.com/"},
+		{"AUTH_SIGNING_KEY_FILE", "/etc/authsvc/key.pem"}, // with the default HS256
+		{"AUTH_RESET_URL", "javascript:alert(1)"},
+		{"AUTH_MAIL_FROM", "not an address"},
 	}
 	for _, c := range cases {
 		t.Run(c.name+"="+c.value, func(t *testing.T) {

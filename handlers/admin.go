@@ -40,7 +40,7 @@ func (a *api) adminListUsers(c *gin.Context) error {
 	for i := range list {
 		out = append(out, newAdminUser(&list[i]))
 	}
-	body, err := newPage(c, pg, total, out)
+	body, err := a.newPage(c, pg, total, out)
 	if err != nil {
 		return err
 	}

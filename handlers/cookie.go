@@ -92,7 +92,7 @@ func (a *api) checkCSRF(c *gin.Context) error {
 	if origin == "" {
 		return apierr.CSRF("Origin header missing.")
 	}
-	if origin != scheme(c)+"://"+c.Request.Host && !slices.Contains(a.Cookie.Origins, origin) {
+	if origin != scheme(c, a.proxies)+"://"+c.Request.Host && !slices.Contains(a.Cookie.Origins, origin) {
 		return apierr.CSRF("Origin checking failed - " + origin + " does not match any trusted origins.")
 	}
 	if c.GetHeader("X-Requested-With") != "XMLHttpRequest" && c.GetHeader("X-CSRF-Token") == "" {

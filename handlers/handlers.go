@@ -6,6 +6,7 @@ package handlers
 
 import (
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -49,10 +50,12 @@ type Deps struct {
 
 type api struct {
 	Deps
-	auth *middleware.Auth
+	// proxies are AUTH_TRUSTED_PROXIES, parsed once.
+	proxies []netip.Prefix
+	auth    *middleware.Auth
 	// Throttle guards, one per policy; attach with one line per route, e.g.
 	// r.POST("/api-token-auth", a.loginThrottle, handle(a.apiTokenAuth)).
-	loginThrottle, registerThrottle, resetThrottle gin.HandlerFunc
+	loginThrottle, registerThrottle, resetThrottle, passwordThrottle gin.HandlerFunc
 }
 
 // handle adapts a handler that returns an error.

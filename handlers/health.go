@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"authsvc/apierr"
 )
 
 func (a *api) healthz(c *gin.Context) {
@@ -19,7 +21,11 @@ func (a *api) readyz(c *gin.Context) {
 	defer cancel()
 	if err := a.Store.Ping(ctx); err != nil {
 		a.Log.WarnContext(ctx, "readiness check failed", "err", err)
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "detail": "database not reachable"})
+		// The contract's error fields, plus "status" for monitors that
+		// read the same key on 200 and 503.
+		c.Header("Retry-After", "1")
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable",
+			"detail": "Database not reachable.", "code": apierr.CodeServiceUnavailable})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})

@@ -23,5 +23,6 @@ func TestDeactivatedUserRefused(t *testing.T) {
 		t.Fatalf("refresh of an inactive user: %d %s", r.Status, r.Body)
 	}
 	wantError(t, s.Post(pathToken, map[string]string{"username": "deactivated", "password": pw}), http.StatusUnauthorized, "no_active_account")
-	wantTokenInvalid(t, s.Post(pathVerify, map[string]string{"token": p.Access}))
+	// Verify answers like every other endpoint: the user is inactive.
+	wantError(t, s.Post(pathVerify, map[string]string{"token": p.Access}), http.StatusUnauthorized, "user_inactive")
 }

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"math"
+	"net/netip"
 	"net/url"
 	"strconv"
 
@@ -30,7 +32,9 @@ func parsePage(c *gin.Context) (page, error) {
 	p := page{Number: 1, Size: defaultPageSize}
 	if v := c.Query("page"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
+		// The bound keeps (n-1)*page_size from overflowing into a
+		// negative offset that would serve the first page again.
+		if err != nil || n < 1 || n > math.MaxInt32 {
 			return p, errInvalidPage
 		}
 		p.Number = n
@@ -53,13 +57,13 @@ type paginated struct {
 
 // newPage builds the list body; a page past the end (other than an empty
 // first page) is 404, as in DRF.
-func newPage(c *gin.Context, p page, total int64, results any) (paginated, error) {
+func (a *api) newPage(c *gin.Context, p page, total int64, results any) (paginated, error) {
 	if p.Number > 1 && int64(p.offset()) >= total {
 		return paginated{}, errInvalidPage
 	}
 	out := paginated{Count: total, Results: results}
 	link := func(n int) *string {
-		u := url.URL{Scheme: scheme(c), Host: c.Request.Host, Path: c.Request.URL.Path}
+		u := url.URL{Scheme: scheme(c, a.proxies), Host: c.Request.Host, Path: c.Request.URL.Path}
 		q := c.Request.URL.Query()
 		q.Set("page", strconv.Itoa(n))
 		q.Set("page_size", strconv.Itoa(p.Size))
@@ -76,9 +80,35 @@ func newPage(c *gin.Context, p page, total int64, results any) (paginated, error
 	return out, nil
 }
 
-func scheme(c *gin.Context) string {
+// scheme is how the client reached us: TLS, or X-Forwarded-Proto when the
+// direct peer is one of AUTH_TRUSTED_PROXIES (a TLS-terminating proxy).
+// Anyone else's X-Forwarded-Proto is ignored.
+func scheme(c *gin.Context, proxies []netip.Prefix) string {
 	if c.Request.TLS != nil {
 		return "https"
 	}
+	if p := c.GetHeader("X-Forwarded-Proto"); p == "https" || p == "http" {
+		if ip, err := netip.ParseAddr(c.RemoteIP()); err == nil {
+			for _, px := range proxies {
+				if px.Contains(ip.Unmap()) {
+					return p
+				}
+			}
+		}
+	}
 	return "http"
+}
+
+// parsePrefixes turns AUTH_TRUSTED_PROXIES (IPs or CIDRs, validated by
+// config) into prefixes.
+func parsePrefixes(list []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range list {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		}
+	}
+	return out
 }

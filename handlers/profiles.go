@@ -113,7 +113,7 @@ func (a *api) writeProfiles(c *gin.Context, pg page, total int64, users []models
 	for i := range users {
 		out[i] = newPublicProfile(viewer, &users[i], following[users[i].ID])
 	}
-	body, err := newPage(c, pg, total, out)
+	body, err := a.newPage(c, pg, total, out)
 	if err != nil {
 		return err
 	}

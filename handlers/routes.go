@@ -27,8 +27,8 @@ func New(d Deps) (http.Handler, error) {
 	}
 	r.ForwardedByClientIP = len(d.TrustedProxies) > 0
 
-	a := &api{Deps: d, auth: &middleware.Auth{Bearer: d.Accounts, Key: d.Accounts}}
-	a.loginThrottle, a.registerThrottle, a.resetThrottle = throttleGuards(d.Throttle)
+	a := &api{Deps: d, proxies: parsePrefixes(d.TrustedProxies), auth: &middleware.Auth{Bearer: d.Accounts, Key: d.Accounts}}
+	a.loginThrottle, a.registerThrottle, a.resetThrottle, a.passwordThrottle = throttleGuards(d.Throttle)
 	authed := a.auth.Require(middleware.Authenticated)
 	staff := a.auth.Require(middleware.Staff)
 
@@ -62,8 +62,8 @@ func New(d Deps) (http.Handler, error) {
 	g.GET("/profile", authed, handle(a.profile))
 	g.PATCH("/profile", authed, handle(a.updateProfile))
 	g.PUT("/profile", authed, handle(a.updateProfile))
-	g.DELETE("/profile", authed, handle(a.deleteProfile))
-	g.POST("/password/change", authed, handle(a.changePassword))
+	g.DELETE("/profile", authed, a.passwordThrottle, handle(a.deleteProfile))
+	g.POST("/password/change", authed, a.passwordThrottle, handle(a.changePassword))
 	g.POST("/password/reset", a.resetThrottle, handle(a.passwordReset))
 	g.POST("/password/reset/confirm", handle(a.passwordResetConfirm))
 	g.GET("/sessions", authed, handle(a.listSessions))

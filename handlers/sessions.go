@@ -36,7 +36,7 @@ func (a *api) listSessions(c *gin.Context) error {
 			UserAgent: s.UserAgent, IP: s.IP, Current: s.ID == p.SessionID,
 		})
 	}
-	body, err := newPage(c, pg, total, out)
+	body, err := a.newPage(c, pg, total, out)
 	if err != nil {
 		return err
 	}

@@ -66,14 +66,5 @@ func (a *api) issuer(c *gin.Context) string {
 	if a.Issuer != "" {
 		return strings.TrimSuffix(a.Issuer, "/")
 	}
-	scheme := "http"
-	if c.Request.TLS != nil {
-		scheme = "https"
-	}
-	if len(a.TrustedProxies) > 0 {
-		if p := c.GetHeader("X-Forwarded-Proto"); p == "https" || p == "http" {
-			scheme = p
-		}
-	}
-	return scheme + "://" + c.Request.Host
+	return scheme(c, a.proxies) + "://" + c.Request.Host
 }

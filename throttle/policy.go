@@ -53,6 +53,15 @@ var (
 		Name:  "register",
 		PerIP: Rule{Limit: 20, Window: time.Hour},
 	}
+	// PasswordCheck is failed re-entries of the current password by an
+	// authenticated client (password change, account deletion): 10 a minute
+	// per IP, so a stolen access token or API key is no licence to guess
+	// the password behind it without bound.
+	PasswordCheck = Policy{
+		Name:         "password_check",
+		PerIP:        Rule{Limit: 10, Window: time.Minute},
+		FailuresOnly: true,
+	}
 	// PasswordReset is every reset request: 10 an hour per IP and 3 an hour
 	// per email address, so nobody's mailbox can be flooded.
 	PasswordReset = Policy{
