@@ -29,9 +29,8 @@ func TestDocumentValid(t *testing.T) {
 }
 
 // TestDocumentCoversContract checks that every endpoint in the wire
-// contract's table (/work/shared/API.md when present, else the list below)
-// has a path item with that method, so endpoints other branches add are
-// documented even before their tests run.
+// contract's table (../shared/API.md beside the repository) has a path item
+// with that method, so no endpoint of the contract goes undocumented.
 func TestDocumentCoversContract(t *testing.T) {
 	var doc struct {
 		Paths map[string]map[string]json.RawMessage `json:"paths"`
@@ -55,8 +54,13 @@ type endpoint struct{ method, path string }
 
 // contractEndpoints parses the endpoint table of API.md.
 func contractEndpoints(t *testing.T) []endpoint {
-	b, err := os.ReadFile("/work/shared/API.md")
+	// The test runs in openapi/; the contract lives in ../shared beside the
+	// repository root.
+	b, err := os.ReadFile("../../shared/API.md")
 	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("the contract ../shared/API.md is missing in CI: ", err)
+		}
 		t.Skip("API.md not available: ", err)
 	}
 	row := regexp.MustCompile("(?m)^\\| ([A-Z, ]+) \\| (/[^ |]*)( \\(alias ([^)]+)\\))?(, \\.\\.\\./([a-z]+)/)? \\|")
