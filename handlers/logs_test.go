@@ -1,39 +1,19 @@
 package handlers_test
 
 import (
-	"bytes"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"authsvc/internal/testserver"
 )
-
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestLogsHoldNoSecrets drives every kind of request, good and bad, with
 // debug logging on, and then looks for passwords, tokens, hashes and the
 // signing secret in what was logged.
 func TestLogsHoldNoSecrets(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testserver.LogBuffer
 	s := testserver.New(t, testserver.Options{Log: &logs})
 	const pw, next, badPolicy = "Lg9!secret-meadow-42", "Lg9!other-secret-77", "weakpw"
 	s.Register("logged", pw)

@@ -41,7 +41,7 @@ func TestRestartReusesGeneratedSecret(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	noSecret := map[string]string{"AUTH_SECRET_KEY": ""}
-	var log1, log2 syncBuffer
+	var log1, log2 testserver.LogBuffer
 	s1 := testserver.New(t, testserver.Options{Dir: dir, Env: noSecret, Log: &log1})
 	p, _ := s1.NewUser("generated")
 	if !strings.Contains(log1.String(), "AUTH_SECRET_KEY is not set") {

@@ -1,6 +1,7 @@
 package reliability
 
 import (
+	"authsvc/internal/testserver"
 	"bufio"
 	"bytes"
 	"encoding/json"
@@ -12,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -56,26 +56,9 @@ type proc struct {
 	cmd  *exec.Cmd
 	addr string
 	URL  string
-	logs *syncBuffer
+	logs *testserver.LogBuffer
 	done chan struct{}
 	err  error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // start runs the binary with env on a fresh port and waits until /healthz
@@ -83,7 +66,7 @@ func (s *syncBuffer) String() string {
 // fixed time).
 func start(t testing.TB, env map[string]string, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, addr: freeAddr(t), logs: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{t: t, addr: freeAddr(t), logs: &testserver.LogBuffer{}, done: make(chan struct{})}
 	p.URL = "http://" + p.addr
 	p.cmd = exec.Command(binary, args...)
 	p.cmd.Env = append(os.Environ(), "AUTH_ADDR="+p.addr)
