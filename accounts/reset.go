@@ -117,7 +117,7 @@ func (s *Service) prepareReset(ctx context.Context, log *slog.Logger, u *models.
 		return mail.Message{}, false, err
 	}
 	row := &models.PasswordResetToken{
-		Hash: hash, UserID: u.ID, PasswordFingerprint: passwordFingerprint(u.PasswordHash),
+		Hash: hash, UserID: u.ID, PasswordFingerprint: passwordFingerprint(u),
 		CreatedAt: now, ExpiresAt: now.Add(ttl),
 	}
 	if err := s.o.Store.CreateResetToken(ctx, row, now); err != nil {
@@ -166,7 +166,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, in ResetConfirmInput
 	if err != nil {
 		return internal("password reset", err)
 	}
-	fp := passwordFingerprint(u.PasswordHash)
+	fp := passwordFingerprint(u)
 	if !u.IsActive || fp != row.PasswordFingerprint {
 		return invalid
 	}
@@ -206,10 +206,13 @@ func hashResetToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// passwordFingerprint digests a stored password hash, so a token row can say
-// which password it was issued against without holding the hash itself.
-func passwordFingerprint(passwordHash string) string {
-	sum := sha256.Sum256([]byte("reset-fingerprint\x00" + passwordHash))
+// passwordFingerprint digests the stored password hash and the email address,
+// so a token row can say which credentials it was issued against without
+// holding the hash itself. A link dies when either changes: a new password
+// makes it stale, and a new address means the old mailbox must not still be
+// able to take the account over.
+func passwordFingerprint(u *models.User) string {
+	sum := sha256.Sum256([]byte("reset-fingerprint\x00" + u.PasswordHash + "\x00" + strings.ToLower(u.Email)))
 	return hex.EncodeToString(sum[:])
 }
 

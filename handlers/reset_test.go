@@ -176,6 +176,15 @@ func TestPasswordResetRefusesBadTokens(t *testing.T) {
 			}
 			return token
 		}},
+		{"void after an email change", func(t *testing.T, e *resetEnv, token string) string {
+			p := e.srv.Login("ann", annPassword)
+			r := e.srv.Do(testserver.Request{Method: http.MethodPatch, Path: "/api/auth/profile/", Bearer: p.Access,
+				JSON: map[string]string{"email": "ann-new@example.test"}})
+			if r.Status != http.StatusOK {
+				t.Fatalf("email change: %d %s", r.Status, r.Body)
+			}
+			return token
+		}},
 		{"void after a later reset", func(t *testing.T, e *resetEnv, token string) string {
 			second := e.requestToken(t, "ann@example.test")
 			if r := confirm(e.srv, second, "Changed-by-reset-42z"); r.Status != http.StatusOK {
