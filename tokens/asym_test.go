@@ -107,7 +107,7 @@ func TestHMACWithPublicKeyRefused(t *testing.T) {
 	pemPub := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 	sp := spec()
 	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, Claims{TokenType: TypeAccess, UserID: 7, SessionID: "s1",
-		RegisteredClaims: jwt.RegisteredClaims{Subject: "7", ID: "j1", IssuedAt: jwt.NewNumericDate(sp.IssuedAt), ExpiresAt: jwt.NewNumericDate(sp.ExpiresAt)}})
+		Subject: "7", ID: "j1", IssuedAt: NewDate(sp.IssuedAt), ExpiresAt: NewDate(sp.ExpiresAt)})
 	tok.Header["kid"] = k.ID
 	for _, secret := range [][]byte{pemPub, der} {
 		forged, err := tok.SignedString(secret)
