@@ -49,16 +49,3 @@ func syncFile(path string) error {
 	defer f.Close()
 	return f.Sync()
 }
-
-// IntegrityCheck runs PRAGMA integrity_check on SQLite and returns its
-// verdict ("ok" when the file is sound).
-func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
-	if s.Driver != "sqlite" {
-		return "ok", nil
-	}
-	var res string
-	if err := s.sqlR.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
-		return "", fmt.Errorf("integrity check: %w", err)
-	}
-	return res, nil
-}

@@ -116,11 +116,6 @@ func (s *Store) RevokeSession(ctx context.Context, id string, userID int64, reas
 	return res.RowsAffected > 0, nil
 }
 
-// RevokeUserSessions ends every live session of userID except keep.
-func (s *Store) RevokeUserSessions(ctx context.Context, userID int64, keep, reason string, now time.Time) error {
-	return revokeUserSessions(s.W.WithContext(ctx), userID, keep, reason, now)
-}
-
 func revokeUserSessions(db *gorm.DB, userID int64, keep, reason string, now time.Time) error {
 	q := db.Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", userID)
 	if keep != "" {
