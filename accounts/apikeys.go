@@ -64,6 +64,7 @@ func (s *Service) KeyLogin(ctx context.Context, username, password string) (stri
 // AuthenticateKey is the Token-scheme twin of Authenticate: one indexed
 // query for the key and its user, and the same user checks.
 func (s *Service) AuthenticateKey(ctx context.Context, key string) (*Principal, error) {
+	s.o.Hasher.TokenCheck()
 	if len(key) > maxKeyLen {
 		return nil, apierr.InvalidKey
 	}

@@ -18,6 +18,8 @@ const touchEvery = time.Minute
 // Authenticate is the hot path behind every Bearer request: verify the JWT
 // (no I/O), then one indexed query for the session and its user.
 func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, error) {
+	// Token checks keep a core free of password hashing (see passwords.Hasher).
+	s.o.Hasher.TokenCheck()
 	c, err := s.o.Tokens.Verify(raw, tokens.TypeAccess)
 	if err != nil {
 		if errors.Is(err, tokens.ErrWrongType) {

@@ -23,6 +23,7 @@ func tokenError(err error) error {
 // retires it and stores its successor (the lock), then decide what a token
 // that was already retired means, then issue.
 func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
+	s.o.Hasher.TokenCheck()
 	c, err := s.o.Tokens.Verify(raw, tokens.TypeRefresh)
 	if err != nil {
 		s.refreshEvent("invalid")
@@ -116,6 +117,7 @@ func (s *Service) reused(ctx context.Context, u *models.User, c *tokens.Claims, 
 // signature and claims, then that its session is live and, for a refresh
 // token, that it has not been retired.
 func (s *Service) VerifyToken(ctx context.Context, raw string) error {
+	s.o.Hasher.TokenCheck()
 	c, err := s.o.Tokens.Verify(raw, "")
 	if err != nil {
 		return tokenError(err)
