@@ -78,3 +78,13 @@ func TestSummarize(t *testing.T) {
 		t.Fatalf("percentiles: p50=%v p99=%v max=%v", res.P50, res.P99, res.Max)
 	}
 }
+
+// TestMain lets the test binary stand in for authload when the tool starts
+// its bare Gin baseline as a child process of itself (spawnBare).
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "-serve-bare" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}

@@ -42,6 +42,7 @@ type options struct {
 	jsonOut    string
 	bareURL    string
 	noBare     bool
+	bareInProc bool
 	serveBare  string
 	serverPID  int
 	serverLog  string
@@ -76,8 +77,9 @@ func parse(args []string) (options, error) {
 	fs.IntVar(&o.users, "users", 64, "users to register through the API")
 	fs.StringVar(&o.scenarios, "scenario", "profile,verify,refresh,login,register,spa,loginflood,hashrate", "comma list; name@N sets that scenario's concurrency")
 	fs.StringVar(&o.jsonOut, "json", "", "also write the results as JSON to this file (- for stdout)")
-	fs.StringVar(&o.bareURL, "bare-url", "", "measure the baseline against this bare Gin server instead of one started in process")
+	fs.StringVar(&o.bareURL, "bare-url", "", "measure the baseline against this bare Gin server instead of one the tool starts")
 	fs.BoolVar(&o.noBare, "no-bare", false, "skip the bare Gin baseline")
+	fs.BoolVar(&o.bareInProc, "bare-in-process", false, "serve the bare Gin baseline inside this process instead of a child process (flatters the baseline; for comparison only)")
 	fs.StringVar(&o.serveBare, "serve-bare", "", "only serve the bare Gin baseline on this address (for a pinned run)")
 	fs.IntVar(&o.serverPID, "server-pid", 0, "sample this process's RSS during each scenario")
 	fs.StringVar(&o.serverLog, "server-log", "", "the server's JSON log (AUTH_LOG_LEVEL=debug) to read group-commit batch sizes from")
@@ -147,7 +149,11 @@ func run(args []string, stdout io.Writer) error {
 		url, stop := o.bareURL, func() {}
 		if url == "" {
 			var err error
-			if url, stop, err = startBare("127.0.0.1:0"); err != nil {
+			start := spawnBare
+			if o.bareInProc {
+				start = func() (string, func(), error) { return startBare("127.0.0.1:0") }
+			}
+			if url, stop, err = start(); err != nil {
 				return nil, err
 			}
 		}
