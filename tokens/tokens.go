@@ -77,6 +77,7 @@ type Service struct {
 	issuer   string
 	audience string
 	now      func() time.Time
+	verified *verified
 }
 
 // New builds a Service. The parser pins the configured algorithm: a token
@@ -103,7 +104,8 @@ func New(o Options) (*Service, error) {
 	if o.Audience != "" {
 		opts = append(opts, jwt.WithAudience(o.Audience))
 	}
-	s := &Service{parser: jwt.NewParser(opts...), issuer: o.Issuer, audience: o.Audience, now: o.Now}
+	s := &Service{parser: jwt.NewParser(opts...), issuer: o.Issuer, audience: o.Audience, now: o.Now,
+		verified: newVerified(verifiedLimit)}
 	s.keys.Store(o.Keys)
 	return s, nil
 }
@@ -164,13 +166,39 @@ func (s *Service) Sign(spec Spec) (string, error) {
 }
 
 // Verify parses and checks raw. wantType "" accepts either type (the verify
-// endpoint); otherwise a valid token of the other type is ErrWrongType.
+// endpoint); otherwise a valid token of the other type is ErrWrongType. A
+// token verified before is answered from memory (see verified); the claims
+// returned are the caller's own either way.
 func (s *Service) Verify(raw, wantType string) (*Claims, error) {
-	if len(raw) == 0 || len(raw) > MaxTokenBytes || strings.Count(raw, ".") != 2 {
+	if len(raw) == 0 || len(raw) > MaxTokenBytes {
+		return nil, ErrInvalid
+	}
+	keys := s.keys.Load()
+	now := s.now()
+	e, sum, ok := s.verified.get(raw, keys, now)
+	if !ok {
+		c, err := s.verify(raw, keys)
+		if err != nil {
+			return nil, err
+		}
+		e = &verifiedEntry{claims: *c, keys: keys, until: c.ExpiresAt.Time.Add(-expiryMargin)}
+		s.verified.put(sum, e)
+	}
+	if wantType != "" && e.claims.TokenType != wantType {
+		return nil, ErrWrongType
+	}
+	c := e.claims
+	return &c, nil
+}
+
+// verify is the full check of raw against keys.
+func (s *Service) verify(raw string, keys *KeySet) (*Claims, error) {
+	if strings.Count(raw, ".") != 2 {
 		return nil, ErrInvalid
 	}
 	c := new(Claims)
-	if _, err := s.parser.ParseWithClaims(raw, c, s.keyFor); err != nil {
+	keyFor := func(t *jwt.Token) (any, error) { return s.keyFor(t, keys) }
+	if _, err := s.parser.ParseWithClaims(raw, c, keyFor); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if c.ID == "" || c.SessionID == "" || c.UserID <= 0 || c.Subject != strconv.FormatInt(c.UserID, 10) {
@@ -181,16 +209,13 @@ func (s *Service) Verify(raw, wantType string) (*Claims, error) {
 	default:
 		return nil, ErrInvalid
 	}
-	if wantType != "" && c.TokenType != wantType {
-		return nil, ErrWrongType
-	}
 	return c, nil
 }
 
 // keyFor picks the verification key. Headers that would let the token choose
 // its own key (jku, x5u, jwk, x5c) or demand extensions we do not implement
 // (crit) are refused outright; kid must name one of our keys.
-func (s *Service) keyFor(t *jwt.Token) (any, error) {
+func (s *Service) keyFor(t *jwt.Token, keys *KeySet) (any, error) {
 	for _, h := range []string{"crit", "jku", "x5u", "jwk", "x5c", "x5t", "x5t#S256"} {
 		if _, ok := t.Header[h]; ok {
 			return nil, fmt.Errorf("header %q not accepted", h)
@@ -202,7 +227,7 @@ func (s *Service) keyFor(t *jwt.Token) (any, error) {
 		}
 	}
 	kid, _ := t.Header["kid"].(string)
-	k := s.keys.Load().Verifying[kid]
+	k := keys.Verifying[kid]
 	if k == nil {
 		return nil, fmt.Errorf("unknown kid")
 	}
