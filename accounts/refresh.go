@@ -123,7 +123,7 @@ func (s *Service) VerifyToken(ctx context.Context, raw string) error {
 		return tokenError(err)
 	}
 	var st models.SessionState
-	if err := s.o.Store.SessionStateOf(ctx, c.SessionID, &st); err != nil {
+	if err := s.o.Store.SessionStateOf(ctx, c.SessionID, s.now(), &st); err != nil {
 		if errors.Is(err, models.ErrNotFound) {
 			return apierr.Token(apierr.MsgTokenInvalid)
 		}

@@ -13,6 +13,7 @@ import (
 // deactivation leaves no moment in which the user is inactive but still
 // holds a live credential that a later reactivation would bring back.
 func (s *Store) UpdateUserRevoking(ctx context.Context, id int64, cols map[string]any, revoke bool, reason string, now time.Time) error {
+	defer s.live.changed()
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Where("id = ?", id).Updates(cols)
 		if res.Error != nil {

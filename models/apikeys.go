@@ -72,6 +72,7 @@ func (s *Store) DeleteAPIKey(ctx context.Context, id string, userID int64) (foun
 // deletes every API key except keepKey ("" keeps none), in one transaction,
 // so no credential of the user survives half of a logout-everywhere.
 func (s *Store) RevokeUserAccess(ctx context.Context, userID int64, keepSession, keepKey, reason string, now time.Time) error {
+	defer s.live.changed()
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return revokeUserAccess(tx, userID, keepSession, keepKey, reason, now)
 	})

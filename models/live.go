@@ -31,14 +31,40 @@ func (s *Store) prepareRead(ctx context.Context, what, q string) (*sql.Stmt, err
 	return st, nil
 }
 
-// SessionStateOf loads what decides whether session sid is live.
-func (s *Store) SessionStateOf(ctx context.Context, sid string, st *SessionState) error {
-	err := s.liveStmt.QueryRowContext(ctx, sid).Scan(&st.ExpiresAt, &st.Revoked, &st.UserID, &st.UserActive)
+// pointCtx is the context for a one-row read by primary key on the hot path.
+// On SQLite it drops ctx's cancellation: such a read takes microseconds and,
+// in WAL mode, never waits for a lock, while a cancellable context makes
+// database/sql and go-sqlite3 each start a goroutine per query to watch it
+// (a tenth of a token check's cost, in two context switches). PostgreSQL
+// reads keep it: there the request deadline is what turns a database that
+// stopped answering into a 503.
+func (s *Store) pointCtx(ctx context.Context) context.Context {
+	if s.Driver == "sqlite" {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
+// SessionStateOf loads what decides whether session sid is live at now,
+// answering from the live-session cache when it can (SQLite; see liveCache).
+func (s *Store) SessionStateOf(ctx context.Context, sid string, now time.Time, st *SessionState) error {
+	var gen uint64
+	if s.live != nil {
+		if cached, ok := s.live.get(sid, now); ok {
+			*st = cached
+			return nil
+		}
+		gen = s.live.gen.Load()
+	}
+	err := s.liveStmt.QueryRowContext(s.pointCtx(ctx), sid).Scan(&st.ExpiresAt, &st.Revoked, &st.UserID, &st.UserActive)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}
 	if err != nil {
 		return fmt.Errorf("session state: %w", err)
+	}
+	if s.live != nil {
+		s.live.put(sid, *st, gen, now)
 	}
 	return nil
 }

@@ -40,6 +40,9 @@ type Store struct {
 	userStmt *sql.Stmt
 	// batch is the group-commit writer for refresh rotations (SQLite only).
 	batch *rotationBatcher
+	// live caches live sessions for the verify endpoint (SQLite only; nil
+	// otherwise). Every write that can end a session calls live.changed.
+	live *liveCache
 }
 
 // Options configure Open.
@@ -140,6 +143,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	// PostgreSQL commits concurrent transactions in parallel and needs no
 	// help; SQLite has one writer and one fsync per commit (see batch.go).
+	if o.Driver == "sqlite" {
+		s.live = newLiveCache()
+	}
 	if o.Driver == "sqlite" && !o.PlainRotate {
 		if s.batch, err = newRotationBatcher(ctx, s.sqlW, o.RotationObserver, o.Log); err != nil {
 			s.Close()

@@ -90,6 +90,7 @@ func (s *Store) exists(ctx context.Context, cond string, args ...any) (bool, err
 // UpdateUser writes the given columns of user id. Callers name columns
 // explicitly (never a client-bound struct), so read-only fields cannot leak in.
 func (s *Store) UpdateUser(ctx context.Context, id int64, cols map[string]any) error {
+	defer s.live.changed()
 	if len(cols) == 0 {
 		return nil
 	}
@@ -111,6 +112,7 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, cols map[string]any) e
 // one transaction, so there is no moment where the new password is set but
 // stolen sessions or keys still work.
 func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash, keepSession, keepKey, reason string, now time.Time) error {
+	defer s.live.changed()
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Where("id = ?", id).Update("password_hash", hash)
 		if res.Error != nil {
@@ -127,6 +129,7 @@ func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash, keepSes
 // ON DELETE CASCADE. Its follow edges are removed here, not by the cascade,
 // so that the counters of the users on the other side go down with them.
 func (s *Store) DeleteUser(ctx context.Context, id int64) error {
+	defer s.live.changed()
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// FOR UPDATE (PostgreSQL) waits for follows of this user in flight
 		// and keeps new ones out until the row is gone (see lockUsers).

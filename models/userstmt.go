@@ -43,7 +43,7 @@ const userByIDQuery = `SELECT ` + userColumns + ` FROM users u WHERE u.id = ?`
 func (s *Store) userByID(ctx context.Context, id int64) (*User, error) {
 	u := new(User)
 	x := userScan{u: u}
-	err := s.userStmt.QueryRowContext(ctx, id).Scan(x.dest()...)
+	err := s.userStmt.QueryRowContext(s.pointCtx(ctx), id).Scan(x.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
