@@ -19,6 +19,7 @@ import (
 	"authsvc/app"
 	"authsvc/config"
 	"authsvc/djangoimport"
+	"authsvc/logbuf"
 	"authsvc/manage"
 	"authsvc/middleware"
 )
@@ -73,7 +74,11 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 			fmt.Fprint(stderr, usage)
 			return 2, nil
 		}
-		if err := serve(cfg, log); err != nil {
+		// The service logs a line per request: batch them (see logbuf).
+		// Closed before run returns, so every line is out before the exit.
+		lw := logbuf.New(stderr, logFlushEvery)
+		defer lw.Close()
+		if err := serve(cfg, newLogger(lw, cfg.LogLevel)); err != nil {
 			return 1, err
 		}
 		return 0, nil
@@ -116,6 +121,10 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	fmt.Fprintf(stderr, "authsvc: unknown command %q\n\n%s", cmd, usage)
 	return 2, nil
 }
+
+// logFlushEvery bounds how late a served request's log line appears, and so
+// how many lines a kill -9 (not a stop) can lose.
+const logFlushEvery = 100 * time.Millisecond
 
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
