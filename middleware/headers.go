@@ -2,16 +2,29 @@ package middleware
 
 import "github.com/gin-gonic/gin"
 
-// SecurityHeaders sets the headers every API response carries. API answers
-// are never cached: most of them hold tokens or personal data.
+// securityHeaders are set on every API response. API answers are never
+// cached: most of them hold tokens or personal data. The keys are already in
+// canonical form and the value slices are shared by every response (net/http
+// only reads them; Set replaces a slice rather than writing into it), which
+// spares five allocations per request.
+var securityHeaders = []struct {
+	key   string
+	value []string
+}{
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"X-Frame-Options", []string{"DENY"}},
+	{"Referrer-Policy", []string{"no-referrer"}},
+	{"Cache-Control", []string{"no-store"}},
+	{"Content-Security-Policy", []string{"default-src 'none'; frame-ancestors 'none'"}},
+}
+
+// SecurityHeaders sets the headers every API response carries.
 func SecurityHeaders() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Cache-Control", "no-store")
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		for _, sh := range securityHeaders {
+			h[sh.key] = sh.value
+		}
 		c.Next()
 	}
 }

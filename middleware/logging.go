@@ -12,10 +12,14 @@ import (
 
 type ctxKey int
 
-const (
-	requestIDKey ctxKey = iota
-	loggerKey
-)
+// requestKey holds a *requestInfo: one context value for both, as the
+// context is derived on every request.
+const requestKey ctxKey = 0
+
+type requestInfo struct {
+	id  string
+	log *slog.Logger
+}
 
 const ginPrincipalKey = "authsvc.principal"
 
@@ -28,8 +32,8 @@ type ContextHandler struct{ slog.Handler }
 
 // Handle adds request_id from ctx.
 func (h ContextHandler) Handle(ctx context.Context, r slog.Record) error {
-	if id, ok := ctx.Value(requestIDKey).(string); ok {
-		r.AddAttrs(slog.String("request_id", id))
+	if ri, ok := ctx.Value(requestKey).(*requestInfo); ok {
+		r.AddAttrs(slog.String("request_id", ri.id))
 	}
 	return h.Handler.Handle(ctx, r)
 }
@@ -70,17 +74,15 @@ func RequestID(log *slog.Logger) gin.HandlerFunc {
 			id = hex.EncodeToString(b[:])
 		}
 		c.Header(RequestIDHeader, id)
-		ctx := context.WithValue(c.Request.Context(), requestIDKey, id)
-		ctx = context.WithValue(ctx, loggerKey, log)
-		c.Request = c.Request.WithContext(ctx)
+		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestKey, &requestInfo{id: id, log: log}))
 		c.Next()
 	}
 }
 
 // Logger returns the request's logger (slog.Default outside a request).
 func Logger(c *gin.Context) *slog.Logger {
-	if l, ok := c.Request.Context().Value(loggerKey).(*slog.Logger); ok {
-		return l
+	if ri, ok := c.Request.Context().Value(requestKey).(*requestInfo); ok {
+		return ri.log
 	}
 	return slog.Default()
 }
