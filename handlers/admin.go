@@ -101,7 +101,7 @@ func (a *api) adminLogoutUser(c *gin.Context) error {
 	if err := a.Accounts.AdminLogout(c.Request.Context(), middleware.PrincipalFrom(c), id); err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, empty)
+	okEmpty(c)
 	return nil
 }
 

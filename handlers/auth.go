@@ -13,7 +13,21 @@ import (
 	"authsvc/passwords"
 )
 
-var empty = struct{}{}
+// emptyObject is the "{}" answer of verify, logout and friends, written as
+// bytes: rendering an empty struct through the JSON encoder was a twentieth
+// of a token check.
+var (
+	emptyObject = []byte("{}")
+	jsonType    = []string{"application/json; charset=utf-8"}
+)
+
+// okEmpty answers 200 with {}. The content type slice is shared: net/http
+// only reads it.
+func okEmpty(c *gin.Context) {
+	c.Writer.Header()["Content-Type"] = jsonType
+	c.Status(http.StatusOK)
+	_, _ = c.Writer.Write(emptyObject)
+}
 
 func (a *api) register(c *gin.Context) error {
 	u, err := a.createUser(c)
@@ -122,7 +136,7 @@ func (a *api) verify(c *gin.Context) error {
 	if err := a.Accounts.VerifyToken(c.Request.Context(), raw); err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, empty)
+	okEmpty(c)
 	return nil
 }
 
@@ -137,7 +151,7 @@ func (a *api) logout(c *gin.Context) error {
 	if err := a.Accounts.Logout(c.Request.Context(), raw); err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, empty)
+	okEmpty(c)
 	return nil
 }
 
@@ -146,7 +160,7 @@ func (a *api) logoutAll(c *gin.Context) error {
 		return err
 	}
 	a.clearRefreshCookie(c)
-	c.JSON(http.StatusOK, empty)
+	okEmpty(c)
 	return nil
 }
 

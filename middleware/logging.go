@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -65,15 +67,23 @@ func validRequestID(s string) bool {
 
 // RequestID gives every request an id (the client's X-Request-ID if sane),
 // returns it in the response and puts it in the request context for logs.
+//
+// Generated ids are a random per-process prefix and a counter: unique across
+// instances and restarts without reading the system's random source on every
+// request (ids are for correlating log lines, not secrets).
 func RequestID(log *slog.Logger) gin.HandlerFunc {
+	var seed [6]byte
+	_, _ = rand.Read(seed[:])
+	prefix := hex.EncodeToString(seed[:])
+	var n atomic.Uint64
 	return func(c *gin.Context) {
 		id := c.GetHeader(RequestIDHeader)
 		if !validRequestID(id) {
-			var b [12]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
+			var b [40]byte
+			id = string(fmt.Appendf(append(b[:0], prefix...), "%012x", n.Add(1)))
 		}
-		c.Header(RequestIDHeader, id)
+		// Canonical key set directly: Header.Set would canonicalise it again.
+		c.Writer.Header()["X-Request-Id"] = []string{id}
 		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestKey, &requestInfo{id: id, log: log}))
 		c.Next()
 	}
