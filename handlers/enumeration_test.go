@@ -51,7 +51,7 @@ func TestLoginTimingDoesNotRevealUsers(t *testing.T) {
 			// Rotate the order so no kind always runs first in a round.
 			k := (j + i + 3) % len(kinds)
 			kind := kinds[k]
-			// Each hash allocates 19 MiB; collect first so a GC cycle
+			// Each hash allocates 12 MiB; collect first so a GC cycle
 			// does not land inside one kind's timings more than another's.
 			runtime.GC()
 			start := time.Now()

@@ -19,7 +19,7 @@ type soakSample struct {
 	RSSMiB  float64
 	HeapMiB float64
 	// HeapObjects is the leak signal for the heap: heap bytes swing by the
-	// 19 MiB of each argon2id hash in flight, the object count does not.
+	// 12 MiB of each argon2id hash in flight, the object count does not.
 	HeapObjects float64
 	Goroutines  float64
 	Requests    int64
