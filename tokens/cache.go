@@ -14,7 +14,8 @@ import (
 // What it may not change: a token is only ever answered from the cache with
 // the key set it was verified under (a rotation or retirement empties it in
 // effect), and only while it is well inside its lifetime; near or past exp,
-// or on any miss, the full check runs. Failures are never cached. Keys are
+// or on any miss, the full check runs. Failures are never cached, nor are
+// refresh tokens (each is presented once, then rotated away). Keys are
 // SHA-256 digests, so the cache holds no usable token.
 //
 // Two generations bound the memory: when the current map is full it becomes

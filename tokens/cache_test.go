@@ -102,6 +102,17 @@ func TestVerifiedCacheHitsAndMisses(t *testing.T) {
 	if _, _, hit := s.verified.get(tampered, s.Keys(), now); hit {
 		t.Fatal("a failed token was cached")
 	}
+	refresh, err := s.Sign(Spec{Type: TypeRefresh, UserID: 7, SessionID: "sid", ID: "jti2",
+		IssuedAt: now, ExpiresAt: now.Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Verify(refresh, TypeRefresh); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, hit := s.verified.get(refresh, s.Keys(), now); hit {
+		t.Fatal("a refresh token (used once, then rotated) was cached")
+	}
 }
 
 // Memory stays bounded by two generations, and a token in use survives a flip.

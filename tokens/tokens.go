@@ -182,7 +182,11 @@ func (s *Service) Verify(raw, wantType string) (*Claims, error) {
 			return nil, err
 		}
 		e = &verifiedEntry{claims: *c, keys: keys, until: c.ExpiresAt.Time.Add(-expiryMargin)}
-		s.verified.put(sum, e)
+		// Refresh tokens are used once each (rotation): remembering them
+		// would only push access tokens out.
+		if c.TokenType == TypeAccess {
+			s.verified.put(sum, e)
+		}
 	}
 	if wantType != "" && e.claims.TokenType != wantType {
 		return nil, ErrWrongType
