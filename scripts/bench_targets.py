@@ -50,11 +50,14 @@ if r:
         f"{ex.get('rotations_per_commit_mean', '?')} rotations/commit (max {ex.get('rotations_per_commit_max', '?')})",
         r["req_per_s"] >= 4000 and errs(r) == 0 and r["database_locked"] == 0 and r["p99_ms"] <= 100)
 l = row(shared, "login")
-h = row(shared, "hashrate")
-if l and h:
-    ratio = l["req_per_s"] / h["req_per_s"] if h["req_per_s"] else 0
+# The raw rate is the mean of the run's hashrate rows (before login and last),
+# as authload computes ratio_to_hashrate.
+hs = [x["req_per_s"] for x in (shared or {}).get("results", []) if x["name"] == "hashrate"]
+if l and hs:
+    h = sum(hs) / len(hs)
+    ratio = l["req_per_s"] / h if h else 0
     add("login ≥ 60 req/s and ≥ 0.85 × raw argon2id rate (same run)",
-        f"{l['req_per_s']:.1f} req/s; hashrate {h['req_per_s']:.1f}/s; ratio {ratio:.3f}",
+        f"{l['req_per_s']:.1f} req/s; hashrate {' and '.join(f'{x:.1f}' for x in hs)}/s (mean {h:.1f}); ratio {ratio:.3f}",
         l["req_per_s"] >= 60 and ratio >= 0.85)
 f = row(shared, "loginflood:profile")
 if f:
