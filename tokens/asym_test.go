@@ -58,14 +58,7 @@ func TestKeyMustFitAlgorithm(t *testing.T) {
 
 func service(t *testing.T, alg string) *Service {
 	t.Helper()
-	priv, err := GenerateKey(alg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := NewAsymmetricKey(alg, priv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := asymKey(alg)(t)
 	s, err := New(Options{Keys: NewKeySet(k)})
 	if err != nil {
 		t.Fatal(err)
