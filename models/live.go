@@ -22,9 +22,9 @@ type SessionState struct {
 const liveQuery = `SELECT s.expires_at, s.revoked_at IS NOT NULL, u.id, u.is_active
  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`
 
-// prepareRead prepares a hot-path query once on the read pool.
+// prepareRead prepares a hot-path query once on the point-read pool.
 func (s *Store) prepareRead(ctx context.Context, what, q string) (*sql.Stmt, error) {
-	st, err := s.sqlR.PrepareContext(ctx, s.rebind(q))
+	st, err := s.sqlP.PrepareContext(ctx, s.rebind(q))
 	if err != nil {
 		return nil, fmt.Errorf("prepare %s query: %w", what, err)
 	}
@@ -32,17 +32,23 @@ func (s *Store) prepareRead(ctx context.Context, what, q string) (*sql.Stmt, err
 }
 
 // pointCtx is the context for a one-row read by primary key on the hot path.
-// On SQLite it drops ctx's cancellation: such a read takes microseconds and,
-// in WAL mode, never waits for a lock, while a cancellable context makes
-// database/sql and go-sqlite3 each start a goroutine per query to watch it
-// (a tenth of a token check's cost, in two context switches). PostgreSQL
-// reads keep it: there the request deadline is what turns a database that
-// stopped answering into a 503.
-func (s *Store) pointCtx(ctx context.Context) context.Context {
-	if s.Driver == "sqlite" {
-		return context.WithoutCancel(ctx)
+// On SQLite it drops ctx's cancellation and deadline: such a read takes
+// microseconds and, in WAL mode, does not wait for the writer, while a
+// cancellable context makes database/sql and go-sqlite3 each start a
+// goroutine per query to watch it (a tenth of a token check's cost, in two
+// context switches). These reads have their own small pool (sqlP), so they
+// never wait for a connection behind slower queries either; a request whose
+// deadline has already passed does not start one. PostgreSQL reads keep the
+// context: there the request deadline is what turns a database that stopped
+// answering into a 503.
+func (s *Store) pointCtx(ctx context.Context) (context.Context, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	return ctx
+	if s.Driver == "sqlite" {
+		return context.WithoutCancel(ctx), nil
+	}
+	return ctx, nil
 }
 
 // SessionStateOf loads what decides whether session sid is live at now,
@@ -56,7 +62,10 @@ func (s *Store) SessionStateOf(ctx context.Context, sid string, now time.Time, s
 		}
 		gen = s.live.gen.Load()
 	}
-	err := s.liveStmt.QueryRowContext(s.pointCtx(ctx), sid).Scan(&st.ExpiresAt, &st.Revoked, &st.UserID, &st.UserActive)
+	pctx, err := s.pointCtx(ctx)
+	if err == nil {
+		err = s.liveStmt.QueryRowContext(pctx, sid).Scan(&st.ExpiresAt, &st.Revoked, &st.UserID, &st.UserActive)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}

@@ -54,7 +54,10 @@ func (s *Store) prepare(ctx context.Context) error {
 // Bearer-authenticated request.
 func (s *Store) AuthLookup(ctx context.Context, sid string, row *AuthRow) error {
 	x := userScan{u: &row.User}
-	err := s.authStmt.QueryRowContext(s.pointCtx(ctx), sid).Scan(append([]any{&row.ExpiresAt, &row.RevokedAt, &row.LastUsedAt}, x.dest()...)...)
+	pctx, err := s.pointCtx(ctx)
+	if err == nil {
+		err = s.authStmt.QueryRowContext(pctx, sid).Scan(append([]any{&row.ExpiresAt, &row.RevokedAt, &row.LastUsedAt}, x.dest()...)...)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
 	}

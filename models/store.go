@@ -32,6 +32,12 @@ type Store struct {
 	Driver string
 	sqlW   *sql.DB
 	sqlR   *sql.DB
+	// sqlP serves only the prepared one-row reads of the hot path (authStmt,
+	// liveStmt, userStmt). On SQLite it is a pool of its own, so those reads
+	// never queue for a connection behind a slow list or search on R, which
+	// matters because they run without the request's deadline (pointCtx).
+	// On PostgreSQL it is the one pool.
+	sqlP *sql.DB
 	// authStmt is the one query of the authentication hot path, prepared once.
 	authStmt *sql.Stmt
 	// liveStmt is the verify endpoint's smaller query (live.go).
@@ -109,6 +115,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		n := 2 * runtime.NumCPU()
 		s.sqlR.SetMaxOpenConns(n)
 		s.sqlR.SetMaxIdleConns(n)
+		if s.sqlP, err = sql.Open("sqlite3", base+"&_query_only=1"); err != nil {
+			return nil, fmt.Errorf("open sqlite point reader %s: %w", o.DSN, err)
+		}
+		s.sqlP.SetMaxOpenConns(n)
+		s.sqlP.SetMaxIdleConns(n)
 	case "postgres":
 		// pgx already prepares and caches every statement per connection.
 		// GORM's own statement cache on top of it serialises preparation
@@ -129,7 +140,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.sqlW.SetMaxOpenConns(n)
 		s.sqlW.SetMaxIdleConns(n)
 		s.sqlW.SetConnMaxIdleTime(5 * time.Minute)
-		s.R, s.sqlR = s.W, s.sqlW
+		s.R, s.sqlR, s.sqlP = s.W, s.sqlW, s.sqlW
 	default:
 		return nil, fmt.Errorf("unknown database driver %q", o.Driver)
 	}
@@ -199,7 +210,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.sqlR.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
-// Close closes both pools.
+// Close closes the pools.
 func (s *Store) Close() error {
 	var errs []string
 	if s.batch != nil {
@@ -214,9 +225,11 @@ func (s *Store) Close() error {
 			st.Close()
 		}
 	}
-	if s.sqlR != nil && s.sqlR != s.sqlW {
-		if err := s.sqlR.Close(); err != nil {
-			errs = append(errs, err.Error())
+	for _, db := range []*sql.DB{s.sqlP, s.sqlR} {
+		if db != nil && db != s.sqlW {
+			if err := db.Close(); err != nil {
+				errs = append(errs, err.Error())
+			}
 		}
 	}
 	if s.sqlW != nil {

@@ -43,7 +43,10 @@ const userByIDQuery = `SELECT ` + userColumns + ` FROM users u WHERE u.id = ?`
 func (s *Store) userByID(ctx context.Context, id int64) (*User, error) {
 	u := new(User)
 	x := userScan{u: u}
-	err := s.userStmt.QueryRowContext(s.pointCtx(ctx), id).Scan(x.dest()...)
+	pctx, err := s.pointCtx(ctx)
+	if err == nil {
+		err = s.userStmt.QueryRowContext(pctx, id).Scan(x.dest()...)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
