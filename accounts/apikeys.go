@@ -64,7 +64,6 @@ func (s *Service) KeyLogin(ctx context.Context, username, password string) (stri
 // AuthenticateKey is the Token-scheme twin of Authenticate: one indexed
 // query for the key and its user, and the same user checks.
 func (s *Service) AuthenticateKey(ctx context.Context, key string) (*Principal, error) {
-	s.o.Hasher.TokenCheck()
 	if len(key) > maxKeyLen {
 		return nil, apierr.InvalidKey
 	}
@@ -78,6 +77,7 @@ func (s *Service) AuthenticateKey(ctx context.Context, key string) (*Principal, 
 	if !k.User.IsActive {
 		return nil, apierr.UserInactive
 	}
+	s.o.Hasher.TokenCheck()
 	now := s.now()
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > touchEvery {
 		if err := s.o.Store.TouchAPIKey(ctx, k.ID, now); err != nil {

@@ -18,8 +18,6 @@ const touchEvery = time.Minute
 // Authenticate is the hot path behind every Bearer request: verify the JWT
 // (no I/O), then one indexed query for the session and its user.
 func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, error) {
-	// Token checks keep a core free of password hashing (see passwords.Hasher).
-	s.o.Hasher.TokenCheck()
 	c, err := s.o.Tokens.Verify(raw, tokens.TypeAccess)
 	if err != nil {
 		if errors.Is(err, tokens.ErrWrongType) {
@@ -27,6 +25,10 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 		}
 		return nil, apierr.AccessTokenInvalid(apierr.MsgTokenInvalid)
 	}
+	// A genuine token check keeps a core free of password hashing (see
+	// passwords.Hasher); only after the signature held, so that garbage
+	// tokens cannot hold the spare hashing slot back.
+	s.o.Hasher.TokenCheck()
 	p := &Principal{SessionID: c.SessionID}
 	var row models.AuthRow
 	if err := s.o.Store.AuthLookup(ctx, c.SessionID, &row); err != nil {

@@ -23,12 +23,12 @@ func tokenError(err error) error {
 // retires it and stores its successor (the lock), then decide what a token
 // that was already retired means, then issue.
 func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
-	s.o.Hasher.TokenCheck()
 	c, err := s.o.Tokens.Verify(raw, tokens.TypeRefresh)
 	if err != nil {
 		s.refreshEvent("invalid")
 		return Pair{}, tokenError(err)
 	}
+	s.o.Hasher.TokenCheck()
 	u, err := s.o.Store.UserByID(ctx, c.UserID)
 	if errors.Is(err, models.ErrNotFound) {
 		s.refreshEvent("invalid")
@@ -117,11 +117,11 @@ func (s *Service) reused(ctx context.Context, u *models.User, c *tokens.Claims, 
 // signature and claims, then that its session is live and, for a refresh
 // token, that it has not been retired.
 func (s *Service) VerifyToken(ctx context.Context, raw string) error {
-	s.o.Hasher.TokenCheck()
 	c, err := s.o.Tokens.Verify(raw, "")
 	if err != nil {
 		return tokenError(err)
 	}
+	s.o.Hasher.TokenCheck()
 	var st models.SessionState
 	if err := s.o.Store.SessionStateOf(ctx, c.SessionID, s.now(), &st); err != nil {
 		if errors.Is(err, models.ErrNotFound) {
