@@ -178,9 +178,12 @@ func serve(cfg config.Config, log *slog.Logger) error {
 	}
 	log.Info("authsvc listening", "addr", ln.Addr().String(), "database", redactDB(cfg.DatabaseURL), "version", version)
 
+	// The cleanup job stops (and logs its last line) before the database
+	// and the log close.
 	jobs, stopJobs := context.WithCancel(context.Background())
-	defer stopJobs()
-	go a.Cleanup.Run(jobs)
+	jobsDone := make(chan struct{})
+	defer func() { stopJobs(); <-jobsDone }()
+	go func() { defer close(jobsDone); a.Cleanup.Run(jobs) }()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

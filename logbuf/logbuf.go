@@ -14,10 +14,12 @@ import (
 // whenever the buffer fills, and on Close. Lines written in the last interval
 // before the process is killed (not stopped) are lost; that is the price.
 type Writer struct {
-	mu     sync.Mutex
-	w      *bufio.Writer
-	done   chan struct{}
-	closed chan struct{}
+	mu       sync.Mutex
+	out      io.Writer
+	w        *bufio.Writer
+	shut     bool // after Close, writes go straight to out
+	done     chan struct{}
+	loopDone chan struct{}
 }
 
 // Size is the buffer: a busy second's worth of access lines is a few of these.
@@ -25,18 +27,22 @@ const Size = 64 << 10
 
 // New starts the flushing goroutine; Close stops it.
 func New(w io.Writer, every time.Duration) *Writer {
-	b := &Writer{w: bufio.NewWriterSize(w, Size), done: make(chan struct{}), closed: make(chan struct{})}
+	b := &Writer{out: w, w: bufio.NewWriterSize(w, Size), done: make(chan struct{}), loopDone: make(chan struct{})}
 	go b.loop(every)
 	return b
 }
 
 // Write buffers p; it is safe for concurrent use. A line is never split
-// between flushes unless it is larger than the buffer.
+// between flushes unless it is larger than the buffer. After Close, lines go
+// straight out (a request that outlived the shutdown deadline still logs).
 func (b *Writer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.shut {
+		return b.out.Write(p)
+	}
 	if b.w.Available() < len(p) && b.w.Buffered() > 0 {
-		if err := b.w.Flush(); err != nil {
+		if err := b.flushLocked(); err != nil {
 			return 0, err
 		}
 	}
@@ -47,11 +53,22 @@ func (b *Writer) Write(p []byte) (int, error) {
 func (b *Writer) Flush() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.w.Flush()
+	return b.flushLocked()
+}
+
+// flushLocked flushes; on a failed write it drops the batch and starts
+// afresh, because a bufio.Writer that saw an error refuses every later
+// write, and one bad moment on stderr must not silence the log for good.
+func (b *Writer) flushLocked() error {
+	err := b.w.Flush()
+	if err != nil {
+		b.w.Reset(b.out)
+	}
+	return err
 }
 
 func (b *Writer) loop(every time.Duration) {
-	defer close(b.closed)
+	defer close(b.loopDone)
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -64,10 +81,13 @@ func (b *Writer) loop(every time.Duration) {
 	}
 }
 
-// Close stops the ticker and flushes the rest. Writes after Close still
-// reach the buffer but are flushed only when it fills: call Close last.
+// Close stops the ticker and flushes the rest; later writes are not
+// buffered.
 func (b *Writer) Close() error {
 	close(b.done)
-	<-b.closed
-	return b.Flush()
+	<-b.loopDone
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.shut = true
+	return b.flushLocked()
 }

@@ -2,6 +2,7 @@ package logbuf
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -102,5 +103,48 @@ func TestWriterFlushesOnTick(t *testing.T) {
 	}
 	if got, _ := out.snapshot(); got != "hello\n" {
 		t.Fatalf("flushed %q", got)
+	}
+}
+
+// failingWriter fails its first n writes.
+type failingWriter struct {
+	syncBuffer
+	fail int
+}
+
+func (f *failingWriter) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	if f.fail > 0 {
+		f.fail--
+		f.mu.Unlock()
+		return 0, errors.New("disk on fire")
+	}
+	f.mu.Unlock()
+	return f.syncBuffer.Write(p)
+}
+
+// One failed flush loses that batch, not every later line; after Close,
+// lines go straight out.
+func TestWriterSurvivesAFailedFlushAndWritesAfterClose(t *testing.T) {
+	t.Parallel()
+	out := &failingWriter{fail: 1}
+	w := New(out, time.Hour)
+	if _, err := w.Write([]byte("lost\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err == nil {
+		t.Fatal("failed flush reported no error")
+	}
+	if _, err := w.Write([]byte("kept\n")); err != nil {
+		t.Fatalf("write after a failed flush: %v", err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte("late\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := out.snapshot(); got != "kept\nlate\n" {
+		t.Fatalf("got %q, want kept and late lines", got)
 	}
 }
