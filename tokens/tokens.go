@@ -167,8 +167,9 @@ func (s *Service) Sign(spec Spec) (string, error) {
 
 // Verify parses and checks raw. wantType "" accepts either type (the verify
 // endpoint); otherwise a valid token of the other type is ErrWrongType. A
-// token verified before is answered from memory (see verified); the claims
-// returned are the caller's own either way.
+// token verified before is answered from memory (see verified). The Claims
+// value returned is the caller's own, but its Audience slice and date
+// pointers are shared with the cache: read them, never write through them.
 func (s *Service) Verify(raw, wantType string) (*Claims, error) {
 	if len(raw) == 0 || len(raw) > MaxTokenBytes {
 		return nil, ErrInvalid

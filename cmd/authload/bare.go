@@ -48,6 +48,7 @@ func spawnBare() (string, func(), error) {
 	}
 	cmd := exec.Command(exe, "-serve-bare", "127.0.0.1:0")
 	cmd.Stderr = os.Stderr
+	dieWithParent(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return "", nil, fmt.Errorf("bare gin child stdout: %w", err)
