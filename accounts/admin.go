@@ -11,7 +11,11 @@ import (
 // ListUsers is the staff view of all users, one page at a time; search
 // matches part of the username without regard to case.
 func (s *Service) ListUsers(ctx context.Context, search string, offset, limit int) ([]models.User, int64, error) {
-	list, total, err := s.o.Store.ListUsers(ctx, searchTerms(search), offset, limit)
+	terms, err := searchTerms(search)
+	if err != nil {
+		return nil, 0, err
+	}
+	list, total, err := s.o.Store.ListUsers(ctx, terms, offset, limit)
 	if err != nil {
 		return nil, 0, internal("list users", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"time"
 
 	"authsvc/apierr"
 	"authsvc/models"
@@ -19,6 +20,10 @@ const keyBytes = 32
 // maxKeyLen bounds what is hashed: anything longer is not one of ours.
 const maxKeyLen = 128
 
+// keyPrefixLen is how much of a key is kept in clear, to tell keys apart in
+// the list: 8 of its 43 base64 characters leave 210 bits unknown.
+const keyPrefixLen = 8
+
 // hashKey is how API keys are stored.
 func hashKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
@@ -28,14 +33,27 @@ func hashKey(key string) string {
 // IssueKey creates a new API key for u and returns it; only its hash is
 // kept, so this is the one moment the key can be shown. Every call makes a
 // new key (DRF returns the same one again, which needs the key stored).
-func (s *Service) IssueKey(ctx context.Context, u *models.User) (string, error) {
+// ttl is the key's lifetime (0: the configured default, see KeyTTL).
+// Over the per-user limit it is ErrKeyLimit.
+func (s *Service) IssueKey(ctx context.Context, u *models.User, ttl time.Duration) (string, error) {
 	var b [keyBytes]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", internal("issue api key", err)
 	}
 	key := base64.RawURLEncoding.EncodeToString(b[:])
-	k := &models.APIKey{ID: newID(), UserID: u.ID, KeyHash: hashKey(key), CreatedAt: s.now()}
+	now := s.now()
+	k := &models.APIKey{ID: newID(), UserID: u.ID, KeyHash: hashKey(key), Prefix: key[:keyPrefixLen], CreatedAt: now}
+	if ttl <= 0 {
+		ttl = s.o.APIKeyTTL
+	}
+	if ttl > 0 {
+		exp := now.Add(ttl)
+		k.ExpiresAt = &exp
+	}
 	if err := s.o.Store.CreateAPIKey(ctx, k); err != nil {
+		if errors.Is(err, models.ErrAPIKeyLimit) {
+			return "", ErrKeyLimit
+		}
 		return "", internal("issue api key", err)
 	}
 	u.LastLogin = &k.CreatedAt
@@ -44,7 +62,8 @@ func (s *Service) IssueKey(ctx context.Context, u *models.User) (string, error) 
 
 // KeyLogin checks username and password as Credentials does (same cost for
 // unknown, wrong and inactive) and issues a key. Failures answer DRF's 400.
-func (s *Service) KeyLogin(ctx context.Context, username, password string) (string, *models.User, error) {
+// ttl is as for IssueKey.
+func (s *Service) KeyLogin(ctx context.Context, username, password string, ttl time.Duration) (string, *models.User, error) {
 	u, err := s.Credentials(ctx, username, password)
 	if err != nil {
 		if e, ok := apierr.As(err); ok && e == apierr.NoActiveAccount {
@@ -53,7 +72,7 @@ func (s *Service) KeyLogin(ctx context.Context, username, password string) (stri
 		}
 		return "", nil, err
 	}
-	key, err := s.IssueKey(ctx, u)
+	key, err := s.IssueKey(ctx, u, ttl)
 	if err != nil {
 		return "", nil, err
 	}
@@ -74,11 +93,15 @@ func (s *Service) AuthenticateKey(ctx context.Context, key string) (*Principal, 
 	if err != nil {
 		return nil, internal("authenticate api key", err)
 	}
+	now := s.now()
+	if k.ExpiresAt != nil && !now.Before(*k.ExpiresAt) {
+		// The same answer as an unknown key: an expired key is no key.
+		return nil, apierr.InvalidKey
+	}
 	if !k.User.IsActive {
 		return nil, apierr.UserInactive
 	}
 	s.o.Hasher.TokenCheck()
-	now := s.now()
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) > touchEvery {
 		if err := s.o.Store.TouchAPIKey(ctx, k.ID, now); err != nil {
 			s.o.Log.WarnContext(ctx, "touch api key failed", "err", err)

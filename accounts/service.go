@@ -39,6 +39,9 @@ type Options struct {
 	Events Events
 	// Reset configures password reset by email.
 	Reset ResetOptions
+	// APIKeyTTL is the lifetime of a new API key and the longest one a
+	// request may ask for (0: keys do not expire unless asked to).
+	APIKeyTTL time.Duration
 }
 
 // Events lets an observer (metrics) count outcomes without this package

@@ -40,6 +40,8 @@ type App struct {
 	Handler  http.Handler
 	Metrics  *metrics.Metrics
 	Log      *slog.Logger
+	// Pictures stores uploaded profile pictures under a decode memory budget.
+	Pictures *pictures.Store
 	// Cleanup deletes expired rows; serve runs it in the background.
 	Cleanup *cleanup.Job
 	// Mail delivers reset messages off the request path; Close drains it.
@@ -105,7 +107,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	store, err = models.Open(ctx, models.Options{Driver: driver, DSN: dsn, Synchronous: cfg.SQLiteSynchronous,
-		MaxConns: cfg.DBMaxConns, Log: o.Log, RotationObserver: m})
+		MaxConns: cfg.DBMaxConns, Log: o.Log, RotationObserver: m,
+		Limits: models.Limits{SessionsPerUser: cfg.MaxSessionsPerUser, APIKeysPerUser: cfg.MaxAPIKeysPerUser}})
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +141,8 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Now: o.Now, Log: o.Log,
 		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, ReuseGrace: cfg.ReuseGrace,
 		Secret: []byte(secret), Events: a.Metrics,
-		Reset: accounts.ResetOptions{Outbox: a.Mail, URL: cfg.ResetURL, TTL: cfg.ResetTTL},
+		Reset:     accounts.ResetOptions{Outbox: a.Mail, URL: cfg.ResetURL, TTL: cfg.ResetTTL},
+		APIKeyTTL: cfg.APIKeyTTL,
 	})
 	a.Cleanup = &cleanup.Job{Store: store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond}
 	a.Throttle, a.redis, err = newThrottle(ctx, cfg, o.Now)
@@ -149,10 +153,11 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if a.Throttle != nil {
 		a.Throttle.OnThrottled = a.Metrics.Throttled
 	}
+	a.Pictures = pictures.New(filepath.Join(cfg.DataDir, "media", "profile_pictures"), cfg.PictureDecodeBudget)
 	a.Handler, err = handlers.New(handlers.Deps{
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
 		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
-		Pictures: pictures.New(filepath.Join(cfg.DataDir, "media", "profile_pictures"), 2),
+		Pictures: a.Pictures,
 		Tokens:   a.Tokens, Issuer: cfg.Issuer,
 		Throttle: a.Throttle, CORSOrigins: cfg.CORSOrigins,
 		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken,

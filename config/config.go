@@ -58,6 +58,20 @@ type Config struct {
 	// Size it so instances x DBMaxConns stays under the server's
 	// max_connections (or the pooler's limit).
 	DBMaxConns int // AUTH_DB_MAX_CONNS
+
+	// MaxSessionsPerUser bounds a user's live sessions; a login beyond it
+	// ends the oldest (0: no limit).
+	MaxSessionsPerUser int // AUTH_MAX_SESSIONS_PER_USER
+	// MaxAPIKeysPerUser bounds a user's API keys; one more is refused with
+	// 409 (0: no limit).
+	MaxAPIKeysPerUser int // AUTH_MAX_API_KEYS_PER_USER
+	// APIKeyTTL is a new API key's lifetime and the longest expires_in a
+	// request may ask for (0: keys live until deleted).
+	APIKeyTTL time.Duration // AUTH_API_KEY_TTL
+	// PictureDecodeBudget is how many bytes all picture uploads being
+	// decoded at once may take (pixels and re-encoding); an upload that
+	// alone needs more is refused.
+	PictureDecodeBudget int64 // AUTH_PICTURE_DECODE_BUDGET: bytes, or with KiB/MiB/GiB
 }
 
 // Defaults returns the contract's defaults.
@@ -79,6 +93,10 @@ func Defaults() Config {
 		ResetURL:          "http://localhost:8000/reset-password",
 		SQLiteSynchronous: "FULL",
 		LogLevel:          "info",
+
+		MaxSessionsPerUser:  100,
+		MaxAPIKeysPerUser:   20,
+		PictureDecodeBudget: 64 << 20,
 	}
 }
 
@@ -116,6 +134,10 @@ func Load(getenv func(string) string) (Config, error) {
 	p.str("AUTH_SQLITE_SYNCHRONOUS", &c.SQLiteSynchronous)
 	p.str("AUTH_LOG_LEVEL", &c.LogLevel)
 	p.num("AUTH_DB_MAX_CONNS", &c.DBMaxConns)
+	p.num("AUTH_MAX_SESSIONS_PER_USER", &c.MaxSessionsPerUser)
+	p.num("AUTH_MAX_API_KEYS_PER_USER", &c.MaxAPIKeysPerUser)
+	p.dur("AUTH_API_KEY_TTL", &c.APIKeyTTL)
+	p.size("AUTH_PICTURE_DECODE_BUDGET", &c.PictureDecodeBudget)
 	if p.err != nil {
 		return Config{}, p.err
 	}
@@ -217,6 +239,19 @@ func (c *Config) Validate() error {
 	if c.DBMaxConns < 0 || c.DBMaxConns > 10000 {
 		return bad("AUTH_DB_MAX_CONNS", "want a number from 0 (automatic) to 10000")
 	}
+	if c.MaxSessionsPerUser < 0 {
+		return bad("AUTH_MAX_SESSIONS_PER_USER", "want a number of sessions, or 0 for no limit")
+	}
+	if c.MaxAPIKeysPerUser < 0 {
+		return bad("AUTH_MAX_API_KEYS_PER_USER", "want a number of keys, or 0 for no limit")
+	}
+	if c.APIKeyTTL != 0 && c.APIKeyTTL < time.Minute {
+		return bad("AUTH_API_KEY_TTL", "want at least 1m, or 0 for keys that do not expire")
+	}
+	// Below 8 MiB not even a modest photo could be decoded.
+	if c.PictureDecodeBudget < 8<<20 {
+		return bad("AUTH_PICTURE_DECODE_BUDGET", "want at least 8MiB")
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -284,6 +319,27 @@ func (p *parser) num(name string, dst *int) {
 		return
 	}
 	*dst = n
+}
+
+// size reads a byte count: a whole number, optionally followed by KiB, MiB
+// or GiB.
+func (p *parser) size(name string, dst *int64) {
+	v, ok := p.lookup(name)
+	if !ok {
+		return
+	}
+	num, unit := v, int64(1)
+	for suffix, u := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if n, found := strings.CutSuffix(v, suffix); found {
+			num, unit = strings.TrimSpace(n), u
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/unit {
+		p.err = fmt.Errorf("config: %s: %q is not a size such as 64MiB or 67108864", name, v)
+		return
+	}
+	*dst = n * unit
 }
 
 func (p *parser) onOff(name string, dst *bool) {

@@ -58,8 +58,14 @@ func credentials(c *gin.Context) (username, password string, err error) {
 		return "", "", err
 	}
 	var v apierr.Validation
-	username = requiredField(&v, "username", b.field("username"))
-	password = requiredField(&v, "password", b.field("password"))
+	username, password = credentialFields(&v, b)
+	return username, password, v.Err()
+}
+
+// credentialFields reads username and password from b into v's errors.
+func credentialFields(v *apierr.Validation, b *body) (username, password string) {
+	username = requiredField(v, "username", b.field("username"))
+	password = requiredField(v, "password", b.field("password"))
 	// No user's name holds NUL, and PostgreSQL cannot compare with it;
 	// DRF's CharField answers so. A password may (it is only hashed).
 	if strings.IndexByte(username, 0) >= 0 {
@@ -68,7 +74,7 @@ func credentials(c *gin.Context) (username, password string, err error) {
 	if len(password) > passwords.MaxBytes {
 		v.Add("password", "Ensure this field has no more than 1024 bytes.")
 	}
-	return username, password, v.Err()
+	return username, password
 }
 
 // requiredField applies DRF's required/blank/null/type messages.

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -29,6 +30,8 @@ const (
 	msgEmptyFile = "The submitted file is empty."
 	msgTooBig    = "Ensure this file is no larger than 2 MiB (2097152 bytes)."
 	msgTooWide   = "Ensure this image is no larger than 4096x4096 pixels."
+	// msgTooHeavy takes the decode budget in MiB.
+	msgTooHeavy = "Ensure this image takes no more than %d MiB of memory to process: upload one with fewer pixels, or 8 bits per channel instead of 16."
 )
 
 // putPicture stores an uploaded profile picture and points the user at it.
@@ -56,7 +59,7 @@ func (a *api) putPicture(c *gin.Context) error {
 	ctx := c.Request.Context()
 	name, err := a.Pictures.Save(ctx, f)
 	if err != nil {
-		return pictureError(err)
+		return a.pictureError(err)
 	}
 	p := middleware.PrincipalFrom(c)
 	old, err := a.Store.SwapProfilePicture(ctx, p.User.ID, pictures.URL(name))
@@ -95,8 +98,10 @@ func (a *api) writeOwnUser(c *gin.Context, id int64) error {
 	return nil
 }
 
-func pictureError(err error) error {
+func (a *api) pictureError(err error) error {
 	switch {
+	case errors.Is(err, pictures.ErrTooHeavy):
+		return apierr.Field("profile_picture", fmt.Sprintf(msgTooHeavy, a.Pictures.DecodeBudget()>>20)).WithCause(err)
 	case errors.Is(err, pictures.ErrInvalid):
 		return apierr.Field("profile_picture", msgNotImage).WithCause(err)
 	case errors.Is(err, pictures.ErrTooLarge):

@@ -68,6 +68,8 @@ func New(d Deps) (http.Handler, error) {
 	g.POST("/password/reset/confirm", handle(a.passwordResetConfirm))
 	g.GET("/sessions", authed, handle(a.listSessions))
 	g.DELETE("/sessions/:id", authed, handle(a.endSession))
+	g.GET("/keys", authed, handle(a.listKeys))
+	g.DELETE("/keys/:id", authed, handle(a.deleteKey))
 	g.PUT("/profile/picture", authed, handle(a.putPicture))
 	g.DELETE("/profile/picture", authed, handle(a.deletePicture))
 

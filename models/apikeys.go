@@ -13,20 +13,31 @@ import (
 // the SHA-256 of the key is stored: a reader of the database learns nothing
 // it could present. Revoking a key deletes its row, as DRF deletes its Token.
 type APIKey struct {
-	ID         string     `gorm:"primaryKey;size:32"`
-	UserID     int64      `gorm:"not null;index"`
-	User       *User      `gorm:"constraint:OnDelete:CASCADE" json:"-"`
-	KeyHash    string     `gorm:"size:64;not null;uniqueIndex"`
+	ID      string `gorm:"primaryKey;size:32"`
+	UserID  int64  `gorm:"not null;index"`
+	User    *User  `gorm:"constraint:OnDelete:CASCADE" json:"-"`
+	KeyHash string `gorm:"size:64;not null;uniqueIndex"`
+	// Prefix is the key's first few characters, kept so that a user can
+	// tell keys apart in the list; too short to help anyone guess the rest.
+	// Empty for keys made before it was recorded.
+	Prefix     string     `gorm:"size:16;not null;default:''"`
 	CreatedAt  time.Time  `gorm:"not null"`
 	LastUsedAt *time.Time ``
+	// ExpiresAt is when the key stops working (nil: never); the cleanup
+	// job deletes it after that.
+	ExpiresAt *time.Time `gorm:"index"`
 }
 
 // TableName keeps the table name readable in SQL and docs.
 func (APIKey) TableName() string { return "api_keys" }
 
 // CreateAPIKey stores k and records the login on its user in one transaction.
+// ErrAPIKeyLimit when the user already holds Limits.APIKeysPerUser live keys.
 func (s *Store) CreateAPIKey(ctx context.Context, k *APIKey) error {
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.checkAPIKeyRoom(tx, k.UserID, k.CreatedAt); err != nil {
+			return err
+		}
 		if err := tx.Create(k).Error; err != nil {
 			return fmt.Errorf("create api key: %w", err)
 		}

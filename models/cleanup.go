@@ -16,6 +16,8 @@ var expiringTables = []expiring{
 	{"refresh_tokens", "jti_hash", "expires_at"},
 	{"sessions", "id", "expires_at"},
 	{"password_reset_tokens", "hash", "expires_at"},
+	// Keys without an expiry have expires_at NULL, which is never < now.
+	{"api_keys", "id", "expires_at"},
 }
 
 // DeleteExpired removes at most batch rows whose expiry is before now from

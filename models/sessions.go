@@ -10,11 +10,16 @@ import (
 	"gorm.io/gorm"
 )
 
-// CreateSession stores a new session and its first refresh token together.
+// CreateSession stores a new session and its first refresh token together,
+// ending the user's oldest sessions beyond Limits.SessionsPerUser in the same
+// transaction.
 func (s *Store) CreateSession(ctx context.Context, sess *Session, first *RefreshToken, lastLogin time.Time) error {
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(sess).Error; err != nil {
 			return fmt.Errorf("create session: %w", err)
+		}
+		if err := s.capSessions(tx, sess); err != nil {
+			return err
 		}
 		if err := tx.Create(first).Error; err != nil {
 			return fmt.Errorf("create refresh token: %w", err)

@@ -49,6 +49,8 @@ type Store struct {
 	// live caches live sessions for the verify endpoint (SQLite only; nil
 	// otherwise). Every write that can end a session calls live.changed.
 	live *liveCache
+	// limits caps sessions and API keys per user (bounds.go).
+	limits Limits
 }
 
 // Options configure Open.
@@ -64,12 +66,14 @@ type Options struct {
 	RotationObserver BatchObserver
 	// Log gets a debug line per group commit; may be nil.
 	Log *slog.Logger
+	// Limits bound the rows one user can hold (see bounds.go).
+	Limits Limits
 }
 
 // Open connects, applies connection settings and migrates the schema.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	cfg := &gorm.Config{Logger: logger.Discard, PrepareStmt: true, SkipDefaultTransaction: true}
-	s := &Store{Driver: o.Driver}
+	s := &Store{Driver: o.Driver, limits: o.Limits}
 	var err error
 	switch o.Driver {
 	case "sqlite":

@@ -7,6 +7,7 @@
 package pictures
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -74,26 +75,35 @@ func prefix(p string) func([]byte) bool {
 
 // Store keeps pictures in one folder under random names.
 type Store struct {
-	dir string
-	// slots bounds how many uploads decode at once: a 4096x4096 picture
-	// takes up to 128 MiB decoded, and the machine is not ours alone.
-	slots chan struct{}
+	dir    string
+	budget *budget
 }
 
-// New returns a Store over dir (created on first save) that decodes at most
-// parallel pictures at a time (minimum 1).
-func New(dir string, parallel int) *Store {
-	return &Store{dir: dir, slots: make(chan struct{}, max(parallel, 1))}
+// New returns a Store over dir (created on first save) whose uploads
+// decode within budget bytes in all (see the budget type).
+func New(dir string, budget int64) *Store {
+	return &Store{dir: dir, budget: newBudget(budget)}
 }
 
 // Dir is the folder pictures live in.
 func (s *Store) Dir() string { return s.dir }
+
+// DecodeBudget is the bytes all uploads being decoded at once may take.
+func (s *Store) DecodeBudget() int64 { return s.budget.total }
+
+// PeakDecodeBytes is the most bytes ever reserved for decoding at once.
+func (s *Store) PeakDecodeBytes() int64 { return s.budget.peak.Load() }
 
 // Save reads one upload, checks it and stores a clean copy. It returns the
 // stored name (random hex plus .png or .jpg). JPEG stays JPEG (photos would
 // grow several times as PNG); PNG, GIF and WebP become PNG, which Go encodes
 // losslessly (a GIF keeps its first frame only). A JPEG's Exif orientation
 // is applied to the pixels, since the tag itself does not survive.
+//
+// Before a pixel is decoded, the memory the picture will take is reserved
+// from the decode budget (waiting, as long as ctx allows, for other uploads
+// to finish); a picture that needs more than the whole budget is
+// ErrTooHeavy.
 func (s *Store) Save(ctx context.Context, r io.Reader) (string, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
 	if err != nil {
@@ -105,34 +115,34 @@ func (s *Store) Save(ctx context.Context, r io.Reader) (string, error) {
 	if len(data) == 0 {
 		return "", ErrEmpty
 	}
-	select {
-	case s.slots <- struct{}{}:
-		defer func() { <-s.slots }()
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
-	img, kind, err := Decode(data)
+	f, cfg, err := inspect(data)
 	if err != nil {
 		return "", err
 	}
-	var out bytes.Buffer
-	ext := ".png"
-	if kind == "jpeg" {
-		ext = ".jpg"
-		img = orient(img, exifOrientation(data))
-		err = jpeg.Encode(&out, img, &jpeg.Options{Quality: 90})
-	} else {
-		err = (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&out, img)
-	}
+	release, err := s.budget.acquire(ctx, cost(f, cfg, data))
 	if err != nil {
-		return "", fmt.Errorf("re-encode %s: %w", kind, err)
+		return "", err
+	}
+	defer release()
+	img, err := decode(f, data)
+	if err != nil {
+		return "", err
+	}
+	ext, encode := ".png", func(w io.Writer) error {
+		return (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(w, img)
+	}
+	if f.name == "jpeg" {
+		img = orient(img, exifOrientation(data))
+		ext, encode = ".jpg", func(w io.Writer) error { return jpeg.Encode(w, img, &jpeg.Options{Quality: 90}) }
 	}
 	name, err := randomName(ext)
 	if err != nil {
 		return "", err
 	}
-	if err := s.write(name, out.Bytes()); err != nil {
-		return "", err
+	// Encoded straight into the file: a buffer of the whole output would
+	// be one more copy of the picture in memory.
+	if err := s.write(name, encode); err != nil {
+		return "", fmt.Errorf("re-encode %s: %w", f.name, err)
 	}
 	return name, nil
 }
@@ -141,32 +151,47 @@ func (s *Store) Save(ctx context.Context, r io.Reader) (string, error) {
 // type), checks the declared dimensions and only then decodes the pixels.
 // It returns the image and its format name.
 func Decode(data []byte) (image.Image, string, error) {
+	f, _, err := inspect(data)
+	if err != nil {
+		return nil, "", err
+	}
+	img, err := decode(f, data)
+	return img, f.name, err
+}
+
+// inspect identifies data's format and reads and checks its header.
+func inspect(data []byte) (format, image.Config, error) {
 	for _, f := range formats {
 		if !f.magic(data) {
 			continue
 		}
 		cfg, err := f.config(bytes.NewReader(data))
 		if err != nil {
-			return nil, "", fmt.Errorf("%w: %s header: %v", ErrInvalid, f.name, err)
+			return f, cfg, fmt.Errorf("%w: %s header: %v", ErrInvalid, f.name, err)
 		}
 		if cfg.Width <= 0 || cfg.Height <= 0 {
-			return nil, "", fmt.Errorf("%w: %s has no pixels", ErrInvalid, f.name)
+			return f, cfg, fmt.Errorf("%w: %s has no pixels", ErrInvalid, f.name)
 		}
 		if cfg.Width > MaxSide || cfg.Height > MaxSide {
-			return nil, "", fmt.Errorf("%w: %dx%d", ErrTooWide, cfg.Width, cfg.Height)
+			return f, cfg, fmt.Errorf("%w: %dx%d", ErrTooWide, cfg.Width, cfg.Height)
 		}
-		img, err := f.decode(bytes.NewReader(data))
-		if err != nil {
-			return nil, "", fmt.Errorf("%w: %s: %v", ErrInvalid, f.name, err)
-		}
-		// A decoder that reports one size in the header and produces
-		// another would sidestep the check above.
-		if b := img.Bounds(); b.Dx() > MaxSide || b.Dy() > MaxSide {
-			return nil, "", fmt.Errorf("%w: decoded %v", ErrTooWide, b)
-		}
-		return img, f.name, nil
+		return f, cfg, nil
 	}
-	return nil, "", fmt.Errorf("%w: unknown format", ErrInvalid)
+	return format{}, image.Config{}, fmt.Errorf("%w: unknown format", ErrInvalid)
+}
+
+// decode decodes data, whose header inspect has checked.
+func decode(f format, data []byte) (image.Image, error) {
+	img, err := f.decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, f.name, err)
+	}
+	// A decoder that reports one size in the header and produces
+	// another would sidestep the checks made on the header.
+	if b := img.Bounds(); b.Dx() > MaxSide || b.Dy() > MaxSide {
+		return nil, fmt.Errorf("%w: decoded %v", ErrTooWide, b)
+	}
+	return img, nil
 }
 
 func randomName(ext string) (string, error) {
@@ -177,8 +202,9 @@ func randomName(ext string) (string, error) {
 	return hex.EncodeToString(b[:]) + ext, nil
 }
 
-// write stores data under name atomically: a reader never sees half a file.
-func (s *Store) write(name string, data []byte) error {
+// write stores what encode writes under name atomically: a reader never
+// sees half a file.
+func (s *Store) write(name string, encode func(io.Writer) error) error {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return fmt.Errorf("create picture folder: %w", err)
 	}
@@ -186,7 +212,11 @@ func (s *Store) write(name string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("create picture: %w", err)
 	}
-	_, werr := tmp.Write(data)
+	w := bufio.NewWriter(tmp)
+	werr := encode(w)
+	if werr == nil {
+		werr = w.Flush()
+	}
 	if err := errors.Join(werr, tmp.Sync(), tmp.Close()); err != nil {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("write picture: %w", err)

@@ -88,7 +88,7 @@ func TestNames(t *testing.T) {
 
 func TestSaveAndRelease(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "pics")
-	s := pictures.New(dir, 1)
+	s := pictures.New(dir, 64<<20)
 	img := image.NewNRGBA(image.Rect(0, 0, 3, 2))
 	img.Set(1, 1, color.NRGBA{R: 200, A: 255})
 	var buf bytes.Buffer
@@ -172,7 +172,7 @@ func TestExifOrientationApplied(t *testing.T) {
 		{8, 8, 16, false, true}, // the left column became the bottom row
 		{3, 16, 8, false, false},
 	}
-	s := pictures.New(t.TempDir(), 1)
+	s := pictures.New(t.TempDir(), 64<<20)
 	for _, tt := range tests {
 		name, err := s.Save(context.Background(), bytes.NewReader(exifJPEG(t, img, tt.orientation)))
 		if err != nil {
