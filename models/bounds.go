@@ -28,14 +28,18 @@ const ReasonSessionLimit = "session_limit"
 // allowed.
 var ErrAPIKeyLimit = errors.New("api key limit reached")
 
-// lockUser takes the user's row lock (FOR UPDATE on PostgreSQL; SQLite's
-// single writer already serialises the transaction and the clause is
-// dropped there), so that two logins of one user count each other's rows:
-// without it, under READ COMMITTED each would see only the sessions
-// committed before it and both would keep the cap, one row too many.
+// lockUser takes the user's row lock (FOR NO KEY UPDATE on PostgreSQL;
+// SQLite's single writer already serialises the transaction and the clause
+// is dropped there), so that two logins of one user count each other's
+// rows: without it, under READ COMMITTED each would see only the sessions
+// committed before it and both would keep the cap, one row too many. NO KEY
+// UPDATE, not UPDATE: the session insert already holds KEY SHARE on the
+// user (its foreign key), and two logins upgrading that to UPDATE deadlock,
+// while NO KEY UPDATE does not conflict with KEY SHARE and only queues the
+// second login behind the first.
 func lockUser(tx *gorm.DB, userID int64) error {
 	var ids []int64
-	err := tx.Model(&User{}).Clauses(clause.Locking{Strength: "UPDATE"}).
+	err := tx.Model(&User{}).Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).
 		Where("id = ?", userID).Pluck("id", &ids).Error
 	if err != nil {
 		return fmt.Errorf("lock user %d: %w", userID, err)
