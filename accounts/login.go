@@ -30,6 +30,9 @@ func (s *Service) Credentials(ctx context.Context, username, password string) (*
 	if !ok || u == nil || !u.IsActive {
 		return nil, apierr.NoActiveAccount
 	}
+	if h := s.o.Hooks.AfterVerify; h != nil {
+		h(ctx, u.ID)
+	}
 	if rehash {
 		// Parameters were raised, or the hash came from Django: store an
 		// argon2id hash with today's parameters. A failure only delays this.

@@ -176,6 +176,9 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, in ResetConfirmInput
 	if err := v.Err(); err != nil {
 		return err
 	}
+	if h := s.o.Hooks.ResetValidated; h != nil {
+		h(ctx, u.ID)
+	}
 	consumed, err := s.o.Store.ConsumeResetToken(ctx, hash, fp, now)
 	if err != nil {
 		return internal("password reset", err)

@@ -59,6 +59,8 @@ type Options struct {
 	Now func() time.Time
 	// HashParams overrides the argon2id parameters (tests use cheap ones).
 	HashParams *passwords.Params
+	// AccountHooks are test seams passed to accounts.Options.Hooks.
+	AccountHooks accounts.Hooks
 }
 
 // New opens the database and builds every component.
@@ -139,6 +141,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, ReuseGrace: cfg.ReuseGrace,
 		Secret: []byte(secret), Events: a.Metrics,
 		Reset: accounts.ResetOptions{Outbox: a.Mail, URL: cfg.ResetURL, TTL: cfg.ResetTTL},
+		Hooks: o.AccountHooks,
 	})
 	a.Cleanup = &cleanup.Job{Store: store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond}
 	a.Throttle, a.redis, err = newThrottle(ctx, cfg, o.Now)

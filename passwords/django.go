@@ -1,8 +1,6 @@
 package passwords
 
 import (
-	"crypto/pbkdf2"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"strconv"
@@ -14,7 +12,7 @@ import (
 const maxDjangoIterations = 10_000_000
 
 // verifyDjangoPBKDF2 checks Django's "pbkdf2_sha256$<iterations>$<salt>$<b64 hash>".
-func verifyDjangoPBKDF2(password, encoded string) (bool, error) {
+func (h *Hasher) verifyDjangoPBKDF2(password, encoded string) (bool, error) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 4 || parts[0] != "pbkdf2_sha256" {
 		return false, ErrMalformedHash
@@ -27,7 +25,7 @@ func verifyDjangoPBKDF2(password, encoded string) (bool, error) {
 	if err != nil || len(want) == 0 {
 		return false, ErrMalformedHash
 	}
-	got, err := pbkdf2.Key(sha256.New, password, []byte(parts[2]), iter, len(want))
+	got, err := h.pbkdf2Key(password, []byte(parts[2]), iter, len(want))
 	if err != nil {
 		return false, ErrMalformedHash
 	}

@@ -4,7 +4,9 @@ package passwords
 
 import (
 	"context"
+	"crypto/pbkdf2"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -67,6 +69,43 @@ type Hasher struct {
 	// dummy is a real hash of a random password, verified for unknown users so
 	// that "no such user" costs the same time as "wrong password".
 	dummy string
+
+	// work counts the hashing done, so a test can show that two paths cost
+	// the same without timing them on a busy machine.
+	argon2Ops, argon2Cost, pbkdf2Iterations atomic.Int64
+}
+
+// Work is the hashing a Hasher has done since it was made.
+type Work struct {
+	// Argon2 is the number of argon2id computations; Argon2Cost sums
+	// memory (KiB) × passes over them, which is what their time scales with.
+	Argon2, Argon2Cost int64
+	// PBKDF2Iterations sums the iterations of every PBKDF2 computation.
+	PBKDF2Iterations int64
+}
+
+// Sub is the work done between an earlier snapshot and w.
+func (w Work) Sub(earlier Work) Work {
+	return Work{Argon2: w.Argon2 - earlier.Argon2, Argon2Cost: w.Argon2Cost - earlier.Argon2Cost,
+		PBKDF2Iterations: w.PBKDF2Iterations - earlier.PBKDF2Iterations}
+}
+
+// Work returns the hashing done so far.
+func (h *Hasher) Work() Work {
+	return Work{Argon2: h.argon2Ops.Load(), Argon2Cost: h.argon2Cost.Load(), PBKDF2Iterations: h.pbkdf2Iterations.Load()}
+}
+
+// argon2Key is argon2.IDKey, counted.
+func (h *Hasher) argon2Key(password, salt []byte, p Params) []byte {
+	h.argon2Ops.Add(1)
+	h.argon2Cost.Add(int64(p.Memory) * int64(p.Time))
+	return argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+}
+
+// pbkdf2Key is PBKDF2-HMAC-SHA256, counted.
+func (h *Hasher) pbkdf2Key(password string, salt []byte, iterations, keyLen int) ([]byte, error) {
+	h.pbkdf2Iterations.Add(int64(iterations))
+	return pbkdf2.Key(sha256.New, password, salt, iterations, keyLen)
 }
 
 // QuietAfter is how long after the last token check the spare hashing slot
@@ -173,7 +212,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 func (h *Hasher) hashNow(password []byte) string {
 	salt := make([]byte, h.params.SaltLen)
 	_, _ = rand.Read(salt)
-	key := argon2.IDKey(password, salt, h.params.Time, h.params.Memory, h.params.Threads, h.params.KeyLen)
+	key := h.argon2Key(password, salt, h.params)
 	return encodeArgon2(h.params, salt, key)
 }
 
@@ -188,17 +227,17 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, need
 	}
 	defer h.release()
 	if encoded == "" {
-		_, _, _ = verifyArgon2(password, h.dummy)
+		_, _, _ = h.verifyArgon2(password, h.dummy)
 		return false, false, nil
 	}
 	if strings.HasPrefix(encoded, "pbkdf2_sha256$") {
-		ok, err := verifyDjangoPBKDF2(password, encoded)
+		ok, err := h.verifyDjangoPBKDF2(password, encoded)
 		return ok, ok, err
 	}
-	ok, p, err := verifyArgon2(password, encoded)
+	ok, p, err := h.verifyArgon2(password, encoded)
 	if err != nil {
 		// Spend the same time as a real check before failing.
-		_, _, _ = verifyArgon2(password, h.dummy)
+		_, _, _ = h.verifyArgon2(password, h.dummy)
 		return false, false, err
 	}
 	return ok, ok && p != h.params, nil
@@ -210,7 +249,7 @@ func encodeArgon2(p Params, salt, key []byte) string {
 		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
-func verifyArgon2(password, encoded string) (bool, Params, error) {
+func (h *Hasher) verifyArgon2(password, encoded string) (bool, Params, error) {
 	parts := strings.Split(encoded, "$")
 	// "", "argon2id", "v=19", "m=..,t=..,p=..", salt, key
 	if len(parts) != 6 || parts[1] != "argon2id" {
@@ -234,6 +273,6 @@ func verifyArgon2(password, encoded string) (bool, Params, error) {
 		return false, Params{}, ErrMalformedHash
 	}
 	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	got := h.argon2Key([]byte(password), salt, p)
 	return subtle.ConstantTimeCompare(got, key) == 1, p, nil
 }
