@@ -28,6 +28,8 @@ func hashKey(key string) string {
 // IssueKey creates a new API key for u and returns it; only its hash is
 // kept, so this is the one moment the key can be shown. Every call makes a
 // new key (DRF returns the same one again, which needs the key stored).
+// As OpenSession, it writes nothing if u's credential version moved since u
+// was read, and answers apierr.NoActiveAccount.
 func (s *Service) IssueKey(ctx context.Context, u *models.User) (string, error) {
 	var b [keyBytes]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -35,7 +37,11 @@ func (s *Service) IssueKey(ctx context.Context, u *models.User) (string, error) 
 	}
 	key := base64.RawURLEncoding.EncodeToString(b[:])
 	k := &models.APIKey{ID: newID(), UserID: u.ID, KeyHash: hashKey(key), CreatedAt: s.now()}
-	if err := s.o.Store.CreateAPIKey(ctx, k); err != nil {
+	if err := s.o.Store.CreateAPIKey(ctx, k, u.CredentialVersion); err != nil {
+		if errors.Is(err, models.ErrCredentialChanged) {
+			s.o.Log.InfoContext(ctx, "api key refused: credentials changed while they were checked", "user_id", u.ID)
+			return "", apierr.NoActiveAccount
+		}
 		return "", internal("issue api key", err)
 	}
 	u.LastLogin = &k.CreatedAt
@@ -44,21 +50,22 @@ func (s *Service) IssueKey(ctx context.Context, u *models.User) (string, error) 
 
 // KeyLogin checks username and password as Credentials does (same cost for
 // unknown, wrong and inactive) and issues a key. Failures answer DRF's 400.
+// A login whose credentials changed while it ran (see IssueKey) answers the
+// same 400.
 func (s *Service) KeyLogin(ctx context.Context, username, password string) (string, *models.User, error) {
 	u, err := s.Credentials(ctx, username, password)
-	if err != nil {
-		if e, ok := apierr.As(err); ok && e == apierr.NoActiveAccount {
-			s.loginEvent("failure")
-			return "", nil, apierr.BadKeyCredentials
+	var key string
+	if err == nil {
+		if key, err = s.IssueKey(ctx, u); err == nil {
+			s.loginEvent("success")
+			return key, u, nil
 		}
-		return "", nil, err
 	}
-	key, err := s.IssueKey(ctx, u)
-	if err != nil {
-		return "", nil, err
+	if e, ok := apierr.As(err); ok && e == apierr.NoActiveAccount {
+		s.loginEvent("failure")
+		return "", nil, apierr.BadKeyCredentials
 	}
-	s.loginEvent("success")
-	return key, u, nil
+	return "", nil, err
 }
 
 // AuthenticateKey is the Token-scheme twin of Authenticate: one indexed

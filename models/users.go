@@ -107,14 +107,16 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, cols map[string]any) e
 	return nil
 }
 
-// SetPasswordRevoking stores a new password hash and revokes the user's
-// sessions except keepSession and API keys except keepKey ("" for none) in
-// one transaction, so there is no moment where the new password is set but
-// stolen sessions or keys still work.
+// SetPasswordRevoking stores a new password hash, bumps the credential
+// version and revokes the user's sessions except keepSession and API keys
+// except keepKey ("" for none) in one transaction, so there is no moment
+// where the new password is set but stolen sessions or keys still work, and
+// a login that checked the old password cannot add one afterwards.
 func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash, keepSession, keepKey, reason string, now time.Time) error {
 	defer s.live.changed()
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&User{}).Where("id = ?", id).Update("password_hash", hash)
+		res := tx.Model(&User{}).Where("id = ?", id).
+			Updates(map[string]any{"password_hash": hash, "credential_version": bumpVersion})
 		if res.Error != nil {
 			return fmt.Errorf("set password of user %d: %w", id, res.Error)
 		}
@@ -123,6 +125,20 @@ func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash, keepSes
 		}
 		return revokeUserAccess(tx, id, keepSession, keepKey, reason, now)
 	})
+}
+
+// RehashPassword replaces the password hash of user id with newHash only if
+// it is still verified, the hash the caller checked the password against:
+// a compare-and-swap, so upgrading a hash at login never writes an old
+// password back over one set meanwhile. It does not bump the credential
+// version: the password is the same. swapped is false when the hash changed.
+func (s *Store) RehashPassword(ctx context.Context, id int64, verified, newHash string) (swapped bool, err error) {
+	res := s.W.WithContext(ctx).Model(&User{}).Where("id = ? AND password_hash = ?", id, verified).
+		Update("password_hash", newHash)
+	if res.Error != nil {
+		return false, fmt.Errorf("rehash password of user %d: %w", id, res.Error)
+	}
+	return res.RowsAffected == 1, nil
 }
 
 // DeleteUser removes the user; sessions and refresh tokens go with it by

@@ -1,0 +1,325 @@
+package handlers_test
+
+import (
+	"context"
+	"crypto/pbkdf2"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+
+	"authsvc/accounts"
+	"authsvc/internal/testserver"
+)
+
+// gate holds one operation of one user at an accounts hook until the test
+// releases it, so a race is driven to the same interleaving every run.
+type gate struct {
+	mu      sync.Mutex
+	userID  int64 // whose operation to hold; 0: none
+	reached chan struct{}
+	release chan struct{}
+}
+
+// hook is the accounts.Hooks function: it holds the first call for the armed
+// user, once.
+func (g *gate) hook(ctx context.Context, userID int64) {
+	g.mu.Lock()
+	armed := g.userID != 0 && g.userID == userID
+	reached, release := g.reached, g.release
+	if armed {
+		g.userID = 0
+	}
+	g.mu.Unlock()
+	if !armed {
+		return
+	}
+	close(reached)
+	select {
+	case <-release:
+	case <-ctx.Done():
+	}
+}
+
+// arm makes the next operation of userID wait at the hook: reached is closed
+// when it gets there, closing release lets it go on.
+func (g *gate) arm(userID int64) (reached, release chan struct{}) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.userID, g.reached, g.release = userID, make(chan struct{}), make(chan struct{})
+	return g.reached, g.release
+}
+
+// djangoHash is what Django's PBKDF2PasswordHasher stores for password.
+func djangoHash(t *testing.T, password string, iterations int) string {
+	t.Helper()
+	const salt = "seasalt2024"
+	key, err := pbkdf2.Key(sha256.New, password, []byte(salt), iterations, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("pbkdf2_sha256$%d$%s$%s", iterations, salt, base64.StdEncoding.EncodeToString(key))
+}
+
+// outboxToken asks for a password reset and returns the token from the mail
+// the service wrote to its outbox (no SMTP configured), newest message last.
+func outboxToken(t *testing.T, srv *testserver.Server, email string) string {
+	t.Helper()
+	if r := srv.Post(resetPath, map[string]string{"email": email}); r.Status != http.StatusAccepted {
+		t.Fatalf("reset request: %d %s", r.Status, r.Body)
+	}
+	flush(t, srv)
+	dir := filepath.Join(srv.Dir, "data", "outbox")
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("outbox: %v, %d messages", err, len(entries))
+	}
+	names := make([]string, len(entries))
+	for i, e := range entries {
+		names[i] = e.Name()
+	}
+	sort.Strings(names)
+	raw, err := os.ReadFile(filepath.Join(dir, names[len(names)-1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tokenFromMail(t, raw)
+}
+
+// raceEnv is one user whose login the test holds after the password check,
+// with what the concurrent changes need.
+type raceEnv struct {
+	srv        *testserver.Server
+	gate       *gate
+	id         int64
+	name       string
+	pair       testserver.Pair // a session of the user, opened before the race
+	staff      testserver.Pair
+	resetToken string
+}
+
+const (
+	racePassword = "Old-pass-for-race-9x"
+	raceNew      = "Brand-new-secret-77q"
+)
+
+// newRaceEnv starts a server with a gate on logins (and, if resetGate, on
+// reset confirmations) and a user "victim"; djangoIter > 0 gives the user an
+// imported Django hash of that many iterations, which a login upgrades.
+func newRaceEnv(t *testing.T, djangoIter int, resetGate bool) *raceEnv {
+	t.Helper()
+	g := &gate{}
+	hooks := accounts.Hooks{AfterVerify: g.hook}
+	if resetGate {
+		hooks = accounts.Hooks{ResetValidated: g.hook}
+	}
+	srv := testserver.New(t, testserver.Options{AccountHooks: hooks, Env: map[string]string{"AUTH_RESET_URL": resetPage}})
+	e := &raceEnv{srv: srv, gate: g, name: "victim"}
+	e.id = registerWithEmail(t, srv, e.name, "victim@example.test", racePassword)
+	e.pair = srv.Login(e.name, racePassword)
+	e.staff, _ = newStaff(t, srv, "keeper")
+	if djangoIter > 0 {
+		setFlags(t, srv, e.name, map[string]any{"password_hash": djangoHash(t, racePassword, djangoIter)})
+	}
+	// Requested last: the link is bound to the password hash as it is now.
+	e.resetToken = outboxToken(t, srv, "victim@example.test")
+	return e
+}
+
+// credentialChange is one way the user's credentials change while a login
+// is in flight.
+type credentialChange struct {
+	name string
+	// newPassword is the password afterwards ("" when it stays).
+	newPassword string
+	do          func(t *testing.T, e *raceEnv)
+	// undo runs after the login returned (reactivation after deactivation),
+	// so the test can check the login's credential on a usable account.
+	undo func(t *testing.T, e *raceEnv)
+}
+
+func passwordChanges() []credentialChange {
+	return []credentialChange{
+		{name: "password change", newPassword: raceNew, do: func(t *testing.T, e *raceEnv) {
+			r := e.srv.Do(testserver.Request{Method: http.MethodPost, Path: "/api/auth/password/change/", Bearer: e.pair.Access,
+				JSON: map[string]string{"old_password": racePassword, "new_password": raceNew}})
+			wantStatus(t, r, http.StatusOK)
+		}},
+		{name: "reset confirm", newPassword: raceNew, do: func(t *testing.T, e *raceEnv) {
+			wantStatus(t, confirm(e.srv, e.resetToken, raceNew), http.StatusOK)
+		}},
+		{name: "changepassword command", newPassword: raceNew, do: func(t *testing.T, e *raceEnv) {
+			if err := e.srv.App.Accounts.SetPasswordByName(context.Background(), e.name, raceNew); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+}
+
+func credentialChanges() []credentialChange {
+	return append(passwordChanges(),
+		credentialChange{name: "logout all", do: func(t *testing.T, e *raceEnv) {
+			r := e.srv.Do(testserver.Request{Method: http.MethodPost, Path: "/api/auth/logout/all/", Bearer: e.pair.Access})
+			if r.Status/100 != 2 {
+				t.Fatalf("logout all: %d %s", r.Status, r.Body)
+			}
+		}},
+		credentialChange{name: "admin logout", do: func(t *testing.T, e *raceEnv) {
+			r := e.srv.Do(testserver.Request{Method: http.MethodPost, Path: fmt.Sprintf("/api/admin/users/%d/logout/", e.id), Bearer: e.staff.Access})
+			if r.Status/100 != 2 {
+				t.Fatalf("admin logout: %d %s", r.Status, r.Body)
+			}
+		}},
+		credentialChange{name: "deactivation",
+			do: func(t *testing.T, e *raceEnv) {
+				r := e.srv.Do(testserver.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/api/admin/users/%d/", e.id), Bearer: e.staff.Access,
+					JSON: map[string]any{"is_active": false}})
+				wantStatus(t, r, http.StatusOK)
+			},
+			undo: func(t *testing.T, e *raceEnv) {
+				r := e.srv.Do(testserver.Request{Method: http.MethodPatch, Path: fmt.Sprintf("/api/admin/users/%d/", e.id), Bearer: e.staff.Access,
+					JSON: map[string]any{"is_active": true}})
+				wantStatus(t, r, http.StatusOK)
+			}},
+	)
+}
+
+// loginKind is one endpoint that turns a password into a credential.
+type loginKind struct {
+	name, path string
+	failStatus int
+	// works reports whether the credential in a successful answer
+	// authenticates a request.
+	works func(srv *testserver.Server, r *testserver.Response) bool
+}
+
+var loginKinds = []loginKind{
+	{"jwt", "/api/auth/token/", http.StatusUnauthorized, func(srv *testserver.Server, r *testserver.Response) bool {
+		var m map[string]any
+		if err := json.Unmarshal(r.Body, &m); err != nil {
+			return false
+		}
+		access, _ := m["access"].(string)
+		return srv.Do(testserver.Request{Method: http.MethodGet, Path: "/api/auth/profile/", Bearer: access}).Status == http.StatusOK
+	}},
+	{"api-token-auth", "/api-token-auth/", http.StatusBadRequest, keyWorks},
+	{"accounts login", "/api/accounts/login/", http.StatusBadRequest, keyWorks},
+}
+
+func keyWorks(srv *testserver.Server, r *testserver.Response) bool {
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		return false
+	}
+	key, _ := m["token"].(string)
+	return srv.Do(testserver.Request{Method: http.MethodGet, Path: "/api/auth/profile/", Token: key}).Status == http.StatusOK
+}
+
+// raceLogin holds a login of e's user after its password check, runs change,
+// lets the login finish and returns its answer.
+func raceLogin(t *testing.T, e *raceEnv, path string, change credentialChange) *testserver.Response {
+	t.Helper()
+	reached, release := e.gate.arm(e.id)
+	done := make(chan *testserver.Response, 1)
+	go func() {
+		done <- e.srv.Post(path, map[string]string{"username": e.name, "password": racePassword})
+	}()
+	select {
+	case <-reached:
+	case r := <-done:
+		t.Fatalf("login finished without reaching the hook: %d %s", r.Status, r.Body)
+	}
+	change.do(t, e)
+	close(release)
+	return <-done
+}
+
+// A login that upgrades an imported hash must not write the old password
+// back over a password set while it was in flight: the upgrade is a
+// compare-and-swap on the hash it verified.
+func TestLoginRehashDoesNotUndoConcurrentPasswordChange(t *testing.T) {
+	t.Parallel()
+	for _, change := range passwordChanges() {
+		t.Run(change.name, func(t *testing.T) {
+			t.Parallel()
+			e := newRaceEnv(t, 1000, false)
+			r := raceLogin(t, e, "/api/auth/token/", change)
+			if old := e.srv.Post("/api/auth/token/", map[string]string{"username": e.name, "password": racePassword}); old.Status != http.StatusUnauthorized {
+				t.Errorf("the old password logs in after the %s: %d (the rehash wrote it back)", change.name, old.Status)
+			}
+			if r := e.srv.Post("/api/auth/token/", map[string]string{"username": e.name, "password": change.newPassword}); r.Status != http.StatusOK {
+				t.Errorf("the new password does not log in after the %s: %d", change.name, r.Status)
+			}
+			// The login verified a password that is no longer the user's.
+			wantError(t, r, http.StatusUnauthorized, "no_active_account")
+		})
+	}
+}
+
+// A login that checked the password before a credential change committed
+// must not open a session or issue a key after it: the write is conditional
+// on the credential version the login read.
+func TestLoginInFlightDoesNotSurviveCredentialChange(t *testing.T) {
+	t.Parallel()
+	for _, login := range loginKinds {
+		for _, change := range credentialChanges() {
+			t.Run(login.name+"/"+change.name, func(t *testing.T) {
+				t.Parallel()
+				e := newRaceEnv(t, 0, false)
+				r := raceLogin(t, e, login.path, change)
+				if change.undo != nil {
+					change.undo(t, e)
+				}
+				if r.Status == http.StatusOK {
+					t.Fatalf("login in flight across the %s answered 200 (credential works afterwards: %v)", change.name, login.works(e.srv, r))
+				}
+				if r.Status != login.failStatus {
+					t.Fatalf("status %d, want %d: %s", r.Status, login.failStatus, r.Body)
+				}
+				// A fresh login with the current password works.
+				pw := change.newPassword
+				if pw == "" {
+					pw = racePassword
+				}
+				e.srv.Login(e.name, pw)
+			})
+		}
+	}
+}
+
+// A reset confirmation that was validated before the password changed must
+// not overwrite that change: the token is consumed and the password set in
+// one transaction that re-checks the credentials the link was issued for.
+func TestPasswordResetDoesNotOverwriteConcurrentChange(t *testing.T) {
+	t.Parallel()
+	for _, change := range passwordChanges() {
+		if change.name == "reset confirm" {
+			continue
+		}
+		t.Run(change.name, func(t *testing.T) {
+			t.Parallel()
+			e := newRaceEnv(t, 0, true)
+			reached, release := e.gate.arm(e.id)
+			done := make(chan *testserver.Response, 1)
+			go func() { done <- confirm(e.srv, e.resetToken, "Reset-wins-passphrase-3") }()
+			select {
+			case <-reached:
+			case r := <-done:
+				t.Fatalf("confirm finished without reaching the hook: %d %s", r.Status, r.Body)
+			}
+			change.do(t, e)
+			close(release)
+			wantInvalidToken(t, <-done)
+			e.srv.Login(e.name, change.newPassword)
+			if r := e.srv.Post("/api/auth/token/", map[string]string{"username": e.name, "password": "Reset-wins-passphrase-3"}); r.Status != http.StatusUnauthorized {
+				t.Fatalf("the stale reset's password logs in: %d", r.Status)
+			}
+		})
+	}
+}
