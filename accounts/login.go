@@ -11,16 +11,19 @@ import (
 )
 
 // Credentials checks username and password and returns the active user.
-// Unknown user, wrong password and inactive user all cost one password hash
-// and all return apierr.NoActiveAccount, so neither the answer nor its timing
-// tells an attacker which names exist.
+// Unknown user, wrong password and inactive user all cost the same hashing
+// (see passwords.Hasher.Verify) and all return apierr.NoActiveAccount, so
+// neither the answer nor its timing tells an attacker which names exist.
 func (s *Service) Credentials(ctx context.Context, username, password string) (*models.User, error) {
 	u, err := s.o.Store.UserByUsernameKey(ctx, UsernameKey(username))
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return nil, internal("login", err)
 	}
 	hash := ""
-	if u != nil {
+	if u != nil && u.IsActive {
+		// An inactive user is checked as an unknown one: the login fails
+		// either way, and this way it costs exactly what an unknown name
+		// costs whatever kind of hash the user has.
 		hash = u.PasswordHash
 	}
 	ok, rehash, err := s.o.Hasher.Verify(ctx, password, hash)

@@ -9,6 +9,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"authsvc/passwords"
 )
 
 // uniqueViolation maps a unique-index failure on users to the sentinel for
@@ -125,6 +127,31 @@ func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash, keepSes
 		}
 		return revokeUserAccess(tx, id, keepSession, keepKey, reason, now)
 	})
+}
+
+// MaxPendingPBKDF2 returns the highest iteration count among the stored
+// Django PBKDF2 hashes (0 when none is left): the login padding of
+// passwords.Hasher.SetPendingPBKDF2. It reads the distinct
+// "pbkdf2_sha256$<iterations>" prefixes only, so the answer is a handful of
+// rows whatever the number of users, at the cost of one scan of users; it is
+// run at start and then every few minutes, never per login.
+func (s *Store) MaxPendingPBKDF2(ctx context.Context) (int, error) {
+	const prefix = "pbkdf2_sha256$"
+	q := `SELECT DISTINCT substr(password_hash, 1, 14 + instr(substr(password_hash, 15), '$') - 1) FROM users WHERE substr(password_hash, 1, 14) = ?`
+	if s.Driver == "postgres" {
+		q = `SELECT DISTINCT split_part(password_hash, '$', 1) || '$' || split_part(password_hash, '$', 2) FROM users WHERE substr(password_hash, 1, 14) = ?`
+	}
+	var prefixes []string
+	if err := s.R.WithContext(ctx).Raw(s.rebind(q), prefix).Scan(&prefixes).Error; err != nil {
+		return 0, fmt.Errorf("find pending pbkdf2 hashes: %w", err)
+	}
+	most := 0
+	for _, p := range prefixes {
+		if n, ok := passwords.PBKDF2Iterations(p); ok && n > most {
+			most = n
+		}
+	}
+	return most, nil
 }
 
 // RehashPassword replaces the password hash of user id with newHash only if
