@@ -34,7 +34,9 @@ func hashKey(key string) string {
 // kept, so this is the one moment the key can be shown. Every call makes a
 // new key (DRF returns the same one again, which needs the key stored).
 // ttl is the key's lifetime (0: the configured default, see KeyTTL).
-// Over the per-user limit it is ErrKeyLimit.
+// Over the per-user limit it is ErrKeyLimit. As OpenSession, it writes
+// nothing if u's credential version moved since u was read, and answers
+// apierr.NoActiveAccount.
 func (s *Service) IssueKey(ctx context.Context, u *models.User, ttl time.Duration) (string, error) {
 	var b [keyBytes]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -50,9 +52,13 @@ func (s *Service) IssueKey(ctx context.Context, u *models.User, ttl time.Duratio
 		exp := now.Add(ttl)
 		k.ExpiresAt = &exp
 	}
-	if err := s.o.Store.CreateAPIKey(ctx, k); err != nil {
-		if errors.Is(err, models.ErrAPIKeyLimit) {
+	if err := s.o.Store.CreateAPIKey(ctx, k, u.CredentialVersion); err != nil {
+		switch {
+		case errors.Is(err, models.ErrAPIKeyLimit):
 			return "", ErrKeyLimit
+		case errors.Is(err, models.ErrCredentialChanged):
+			s.o.Log.InfoContext(ctx, "api key refused: credentials changed while they were checked", "user_id", u.ID)
+			return "", apierr.NoActiveAccount
 		}
 		return "", internal("issue api key", err)
 	}
@@ -61,23 +67,23 @@ func (s *Service) IssueKey(ctx context.Context, u *models.User, ttl time.Duratio
 }
 
 // KeyLogin checks username and password as Credentials does (same cost for
-// unknown, wrong and inactive) and issues a key. Failures answer DRF's 400.
+// unknown, wrong and inactive) and issues a key. Failures answer DRF's 400;
+// so does a login whose credentials changed while it ran (see IssueKey).
 // ttl is as for IssueKey.
 func (s *Service) KeyLogin(ctx context.Context, username, password string, ttl time.Duration) (string, *models.User, error) {
 	u, err := s.Credentials(ctx, username, password)
-	if err != nil {
-		if e, ok := apierr.As(err); ok && e == apierr.NoActiveAccount {
-			s.loginEvent("failure")
-			return "", nil, apierr.BadKeyCredentials
+	var key string
+	if err == nil {
+		if key, err = s.IssueKey(ctx, u, ttl); err == nil {
+			s.loginEvent("success")
+			return key, u, nil
 		}
-		return "", nil, err
 	}
-	key, err := s.IssueKey(ctx, u, ttl)
-	if err != nil {
-		return "", nil, err
+	if e, ok := apierr.As(err); ok && e == apierr.NoActiveAccount {
+		s.loginEvent("failure")
+		return "", nil, apierr.BadKeyCredentials
 	}
-	s.loginEvent("success")
-	return key, u, nil
+	return "", nil, err
 }
 
 // AuthenticateKey is the Token-scheme twin of Authenticate: one indexed

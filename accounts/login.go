@@ -11,16 +11,19 @@ import (
 )
 
 // Credentials checks username and password and returns the active user.
-// Unknown user, wrong password and inactive user all cost one password hash
-// and all return apierr.NoActiveAccount, so neither the answer nor its timing
-// tells an attacker which names exist.
+// Unknown user, wrong password and inactive user all cost the same hashing
+// (see passwords.Hasher.Verify) and all return apierr.NoActiveAccount, so
+// neither the answer nor its timing tells an attacker which names exist.
 func (s *Service) Credentials(ctx context.Context, username, password string) (*models.User, error) {
 	u, err := s.o.Store.UserByUsernameKey(ctx, UsernameKey(username))
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return nil, internal("login", err)
 	}
 	hash := ""
-	if u != nil {
+	if u != nil && u.IsActive {
+		// An inactive user is checked as an unknown one: the login fails
+		// either way, and this way it costs exactly what an unknown name
+		// costs whatever kind of hash the user has.
 		hash = u.PasswordHash
 	}
 	ok, rehash, err := s.o.Hasher.Verify(ctx, password, hash)
@@ -30,38 +33,64 @@ func (s *Service) Credentials(ctx context.Context, username, password string) (*
 	if !ok || u == nil || !u.IsActive {
 		return nil, apierr.NoActiveAccount
 	}
+	if h := s.o.Hooks.AfterVerify; h != nil {
+		h(ctx, u.ID)
+	}
 	if rehash {
-		// Parameters were raised, or the hash came from Django: store an
-		// argon2id hash with today's parameters. A failure only delays this.
-		if h, err := s.o.Hasher.Hash(ctx, password); err == nil {
-			if err := s.o.Store.UpdateUser(ctx, u.ID, map[string]any{"password_hash": h}); err != nil {
-				s.o.Log.WarnContext(ctx, "rehash password failed", "user_id", u.ID, "err", err)
-			} else {
-				u.PasswordHash = h
-			}
+		if err := s.rehash(ctx, u, password); err != nil {
+			return nil, err
 		}
 	}
 	return u, nil
 }
 
+// rehash stores an argon2id hash with today's parameters for a password that
+// just matched an older hash (parameters were raised, or it came from
+// Django). The write is a compare-and-swap on the hash that was verified: if
+// the password was changed or reset since, the swap matches nothing and the
+// login fails as with a wrong password, because what it checked is no longer
+// the user's password (the old code wrote the old password back here). Any
+// other failure only delays the upgrade.
+func (s *Service) rehash(ctx context.Context, u *models.User, password string) error {
+	h, err := s.o.Hasher.Hash(ctx, password)
+	if err != nil {
+		return nil
+	}
+	swapped, err := s.o.Store.RehashPassword(ctx, u.ID, u.PasswordHash, h)
+	if err != nil {
+		s.o.Log.WarnContext(ctx, "rehash password failed", "user_id", u.ID, "err", err)
+		return nil
+	}
+	if !swapped {
+		s.o.Log.InfoContext(ctx, "login refused: password changed while it was checked", "user_id", u.ID)
+		return apierr.NoActiveAccount
+	}
+	u.PasswordHash = h
+	return nil
+}
+
 // Login checks the credentials and opens a session.
 func (s *Service) Login(ctx context.Context, username, password string, m Meta) (Pair, error) {
 	u, err := s.Credentials(ctx, username, password)
-	if err != nil {
-		if e, ok := apierr.As(err); ok && e == apierr.NoActiveAccount {
-			s.loginEvent("failure")
+	if err == nil {
+		var pair Pair
+		if pair, err = s.OpenSession(ctx, u, m); err == nil {
+			s.loginEvent("success")
+			return pair, nil
 		}
-		return Pair{}, err
 	}
-	pair, err := s.OpenSession(ctx, u, m)
-	if err != nil {
-		return Pair{}, err
+	if e, ok := apierr.As(err); ok && e == apierr.NoActiveAccount {
+		s.loginEvent("failure")
 	}
-	s.loginEvent("success")
-	return pair, nil
+	return Pair{}, err
 }
 
-// OpenSession starts a session for u and returns its first token pair.
+// OpenSession starts a session for u and returns its first token pair. u is
+// the user as read when its password was checked: if its credential version
+// has moved since (password changed or reset, deactivated, logged out
+// everywhere), no session is written and the answer is the failed login's,
+// apierr.NoActiveAccount: the password it checked may no longer be the
+// user's, and a retry with the current one succeeds.
 func (s *Service) OpenSession(ctx context.Context, u *models.User, m Meta) (Pair, error) {
 	now := s.now().Truncate(time.Second)
 	sid, jti := newID(), newID()
@@ -71,7 +100,11 @@ func (s *Service) OpenSession(ctx context.Context, u *models.User, m Meta) (Pair
 		UserAgent: truncate(CleanText(m.UserAgent), 512), IP: truncate(m.IP, 64),
 	}
 	rt := &models.RefreshToken{JTIHash: hashJTI(jti), SessionID: sid, IssuedAt: now, ExpiresAt: exp}
-	if err := s.o.Store.CreateSession(ctx, sess, rt, now); err != nil {
+	if err := s.o.Store.CreateSession(ctx, sess, rt, now, u.CredentialVersion); err != nil {
+		if errors.Is(err, models.ErrCredentialChanged) {
+			s.o.Log.InfoContext(ctx, "login refused: credentials changed while it was checked", "user_id", u.ID)
+			return Pair{}, apierr.NoActiveAccount
+		}
 		return Pair{}, internal("open session", err)
 	}
 	refresh, err := s.signRefresh(u, sid, jti, now, exp)

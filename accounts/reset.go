@@ -133,9 +133,13 @@ type ResetConfirmInput struct {
 }
 
 // ConfirmPasswordReset checks the token, applies the password policy, sets
-// the new password and ends every session and API key of the user. The token
-// is consumed with a conditional update before the password is written, so
-// of two concurrent confirms exactly one succeeds.
+// the new password and ends every session and API key of the user. Checks
+// and hashing come first; then one transaction consumes the token and sets
+// the password, conditional on the token being unused and the user still
+// having the password and address the link was issued for, so of two
+// concurrent confirms exactly one succeeds, a password changed meanwhile is
+// never overwritten, and no failure can use up the token but keep the old
+// password.
 func (s *Service) ConfirmPasswordReset(ctx context.Context, in ResetConfirmInput) error {
 	var v apierr.Validation
 	token, _ := required(&v, "token", in.Token)
@@ -176,18 +180,28 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, in ResetConfirmInput
 	if err := v.Err(); err != nil {
 		return err
 	}
-	consumed, err := s.o.Store.ConsumeResetToken(ctx, hash, fp, now)
+	// Hash before writing anything: the slow, fallible step must not sit
+	// between consuming the token and setting the password.
+	newHash, err := s.o.Hasher.Hash(ctx, pw)
+	if err != nil {
+		return internal("hash password", err)
+	}
+	if h := s.o.Hooks.ResetValidated; h != nil {
+		h(ctx, u.ID)
+	}
+	done, err := s.o.Store.ResetPassword(ctx, models.PasswordReset{
+		TokenHash: hash, Fingerprint: fp, UserID: u.ID,
+		OldHash: u.PasswordHash, OldEmail: u.Email, NewHash: newHash,
+		Reason: models.ReasonPasswordReset, Now: now,
+	})
 	if err != nil {
 		return internal("password reset", err)
 	}
-	if !consumed {
+	if !done {
+		// Used by a concurrent confirm, or the password, address or active
+		// flag changed since it was checked above: the link was issued for
+		// credentials the user no longer has.
 		return invalid
-	}
-	// A password changed between the fingerprint read and the consume above
-	// is overwritten here; the window is one query wide and the caller holds
-	// a valid token for this user, so the outcome is what they asked for.
-	if err := s.setPassword(ctx, u.ID, pw, "", "", models.ReasonPasswordReset); err != nil {
-		return err
 	}
 	s.o.Log.InfoContext(ctx, "password reset completed", "user_id", u.ID)
 	return nil

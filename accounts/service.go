@@ -42,6 +42,21 @@ type Options struct {
 	// APIKeyTTL is the lifetime of a new API key and the longest one a
 	// request may ask for (0: keys do not expire unless asked to).
 	APIKeyTTL time.Duration
+	// Hooks are seams for tests; production leaves them nil.
+	Hooks Hooks
+}
+
+// Hooks let a test hold an operation at the moment a race is decided, so
+// the interleaving it checks happens every run instead of by chance. Every
+// field may be nil.
+type Hooks struct {
+	// AfterVerify runs in a login (password or API-key login) once the
+	// password has matched and before anything is written for it: the rehash,
+	// the session or the key.
+	AfterVerify func(ctx context.Context, userID int64)
+	// ResetValidated runs in a reset confirmation once the token, the user
+	// and the new password have been checked, before the reset is written.
+	ResetValidated func(ctx context.Context, userID int64)
 }
 
 // Events lets an observer (metrics) count outcomes without this package

@@ -119,7 +119,13 @@ func (s *Service) UpdateProfile(ctx context.Context, p *Principal, in ProfileInp
 
 // UpdateUser applies in to target on behalf of actor (the owner, or staff
 // through the profiles endpoint). A password change is only allowed for the
-// owner and needs current_password.
+// owner and needs current_password. An email change needs current_password
+// too: the address is where reset links go, so whoever can change it can take
+// the account, and an access token or API key alone (which may be stolen)
+// must not be enough. current_password is always the password of the actor:
+// the owner's own, or, for staff changing another user's address, the staff
+// member's (they do not know the user's). Sending the address the user has
+// now is not a change and needs nothing, so a client may PUT back what it read.
 func (s *Service) UpdateUser(ctx context.Context, actor *Principal, target *models.User, in ProfileInput) (*models.User, error) {
 	if err := mayManage(actor, target); err != nil {
 		return nil, err
@@ -145,7 +151,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, target *mode
 			}
 		}
 	}
-	if email, set, ok := optional(&v, "email", in.Email); set && ok {
+	emailChange := false
+	if email, set, ok := optional(&v, "email", in.Email); set && ok && email != target.Email {
+		emailChange = true
 		switch {
 		case email == "":
 			cols["email"], cols["email_key"] = "", nil
@@ -181,26 +189,36 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, target *mode
 			cols["profile_picture"] = pic
 		}
 	}
+	// The seed's serializer let a PATCH set the password (and the address)
+	// with no check; a stolen access token must not be enough to take over
+	// the account.
 	var newPassword string
-	if in.Password.State != Missing {
-		// The seed's serializer let a PATCH set the password with no check; a
-		// stolen access token must not be enough to take over the account.
+	passwordChange := in.Password.State != Missing
+	var cur string
+	curOK := false
+	if passwordChange || emailChange {
+		cur, curOK = required(&v, "current_password", in.CurrentPassword)
+	}
+	verify := emailChange
+	if passwordChange {
 		pw, pwOK := required(&v, "password", in.Password)
-		cur, curOK := required(&v, "current_password", in.CurrentPassword)
 		if actor.User.ID != target.ID {
 			v.Add("password", "Only the owner can change the password.")
 		} else if pwOK && curOK {
-			ok, _, err := s.o.Hasher.Verify(ctx, cur, target.PasswordHash)
-			if err != nil {
-				return nil, internal("verify password", err)
-			}
-			if !ok {
-				v.Add("current_password", "Your current password was entered incorrectly.")
-			}
+			verify = true
 			for _, msg := range s.o.Policy.Check(pw, target.Username, target.Email) {
 				v.Add("password", msg)
 			}
 			newPassword = pw
+		}
+	}
+	if verify && curOK {
+		ok, _, err := s.o.Hasher.Verify(ctx, cur, actor.User.PasswordHash)
+		if err != nil {
+			return nil, internal("verify password", err)
+		}
+		if !ok {
+			v.Add("current_password", "Your current password was entered incorrectly.")
 		}
 	}
 	if err := v.Err(); err != nil {

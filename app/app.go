@@ -61,6 +61,21 @@ type Options struct {
 	Now func() time.Time
 	// HashParams overrides the argon2id parameters (tests use cheap ones).
 	HashParams *passwords.Params
+	// AccountHooks are test seams passed to accounts.Options.Hooks.
+	AccountHooks accounts.Hooks
+}
+
+// RefreshPendingImports tells the hasher the highest PBKDF2 iteration count
+// among imported hashes not yet upgraded, so a failed login costs what a
+// check against the slowest of them would (passwords.Hasher.Verify). It runs
+// at start and with every cleanup sweep, not per login.
+func (a *App) RefreshPendingImports(ctx context.Context) error {
+	n, err := a.Store.MaxPendingPBKDF2(ctx)
+	if err != nil {
+		return fmt.Errorf("count pending imported passwords: %w", err)
+	}
+	a.Hasher.SetPendingPBKDF2(n)
+	return nil
 }
 
 // New opens the database and builds every component.
@@ -132,6 +147,10 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		params = *o.HashParams
 	}
 	a.Hasher = passwords.NewHasher(params, 0)
+	if err := a.RefreshPendingImports(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
 	if a.Mail, err = newMailQueue(cfg, o); err != nil {
 		store.Close()
 		return nil, err
@@ -143,8 +162,12 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Secret: []byte(secret), Events: a.Metrics,
 		Reset:     accounts.ResetOptions{Outbox: a.Mail, URL: cfg.ResetURL, TTL: cfg.ResetTTL},
 		APIKeyTTL: cfg.APIKeyTTL,
+		Hooks:     o.AccountHooks,
 	})
-	a.Cleanup = &cleanup.Job{Store: store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond}
+	a.Cleanup = &cleanup.Job{Store: store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond,
+		// Imports run as a separate command and upgrades happen at login:
+		// the padding follows both within one cleanup interval.
+		Tasks: []func(context.Context) error{a.RefreshPendingImports}}
 	a.Throttle, a.redis, err = newThrottle(ctx, cfg, o.Now)
 	if err != nil {
 		store.Close()

@@ -23,6 +23,9 @@ type Job struct {
 	Batch    int           // rows per statement; default 500
 	// Pause between batches of one sweep, so requests get the writer.
 	Pause time.Duration
+	// Tasks are other periodic upkeep run after each sweep (refreshing
+	// cached counts); a failure is logged like a failed sweep.
+	Tasks []func(context.Context) error
 }
 
 // Sweep deletes everything expired at Now, batch by batch, and returns the
@@ -68,6 +71,11 @@ func (j *Job) Run(ctx context.Context) {
 			j.Log.Warn("cleanup sweep failed", "deleted", n, "err", err)
 		case n > 0:
 			j.Log.Info("cleanup sweep", "deleted", n)
+		}
+		for _, task := range j.Tasks {
+			if err := task(ctx); err != nil && ctx.Err() == nil {
+				j.Log.Warn("periodic task failed", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():

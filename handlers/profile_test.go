@@ -69,8 +69,8 @@ func TestProfilePatchIgnoresReadOnly(t *testing.T) {
 func TestProfileUpdate(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, nil)
-	p, _ := s.NewUser("updater")
-	taken, _ := s.NewUser("taken")
+	p, pw := s.NewUser("updater")
+	taken, takenPW := s.NewUser("taken")
 	patch := func(body map[string]any) *testserver.Response {
 		return s.Do(testserver.Request{Method: http.MethodPatch, Path: pathProfile, Bearer: p.Access, JSON: body})
 	}
@@ -78,10 +78,10 @@ func TestProfileUpdate(t *testing.T) {
 	wantField(t, patch(map[string]any{"username": "bad name"}), "username", "Enter a valid username.")
 	wantField(t, patch(map[string]any{"email": "nope"}), "email", "Enter a valid email address.")
 	wantStatus(t, s.Do(testserver.Request{Method: http.MethodPatch, Path: pathProfile, Bearer: taken.Access,
-		JSON: map[string]any{"email": "Taken@Example.com"}}), http.StatusOK)
+		JSON: map[string]any{"email": "Taken@Example.com", "current_password": takenPW}}), http.StatusOK)
 	wantField(t, patch(map[string]any{"email": "taken@EXAMPLE.com"}), "email", "already exists")
 	wantField(t, patch(map[string]any{"profile_picture": "ftp://x/y.png"}), "profile_picture", "Enter a valid URL.")
-	r := patch(map[string]any{"email": "Up@Example.com", "profile_picture": "https://example.com/a.png"})
+	r := patch(map[string]any{"email": "Up@Example.com", "current_password": pw, "profile_picture": "https://example.com/a.png"})
 	wantStatus(t, r, http.StatusOK)
 	if m := r.JSON(t); m["email"] != "Up@Example.com" || m["profile_picture"] != "https://example.com/a.png" {
 		t.Errorf("patch not applied: %s", r.Body)

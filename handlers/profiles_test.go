@@ -121,7 +121,9 @@ func TestProfileEditPermissions(t *testing.T) {
 func TestProfileEmailVisibility(t *testing.T) {
 	t.Parallel()
 	s, alice, bob, staff := ownerOtherStaff(t)
-	call(s, alice, "PATCH", "/api/auth/profile/", map[string]string{"email": "alice@example.com"})
+	if r := call(s, alice, "PATCH", "/api/auth/profile/", map[string]string{"email": "alice@example.com", "current_password": testPassword}); r.Status != http.StatusOK {
+		t.Fatalf("set email: %d %s", r.Status, r.Body)
+	}
 
 	tests := []struct {
 		viewer person

@@ -179,7 +179,7 @@ func TestPasswordResetRefusesBadTokens(t *testing.T) {
 		{"void after an email change", func(t *testing.T, e *resetEnv, token string) string {
 			p := e.srv.Login("ann", annPassword)
 			r := e.srv.Do(testserver.Request{Method: http.MethodPatch, Path: "/api/auth/profile/", Bearer: p.Access,
-				JSON: map[string]string{"email": "ann-new@example.test"}})
+				JSON: map[string]string{"email": "ann-new@example.test", "current_password": annPassword}})
 			if r.Status != http.StatusOK {
 				t.Fatalf("email change: %d %s", r.Status, r.Body)
 			}

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"gorm.io/gorm"
@@ -14,6 +15,12 @@ import (
 // holds a live credential that a later reactivation would bring back.
 func (s *Store) UpdateUserRevoking(ctx context.Context, id int64, cols map[string]any, revoke bool, reason string, now time.Time) error {
 	defer s.live.changed()
+	if revoke {
+		// Logins that checked the password before this commits must not
+		// write a session or key after it (see recordLogin).
+		cols = maps.Clone(cols)
+		cols["credential_version"] = bumpVersion
+	}
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Where("id = ?", id).Updates(cols)
 		if res.Error != nil {

@@ -31,18 +31,20 @@ type APIKey struct {
 // TableName keeps the table name readable in SQL and docs.
 func (APIKey) TableName() string { return "api_keys" }
 
-// CreateAPIKey stores k and records the login on its user in one transaction.
+// CreateAPIKey stores k and records the login on its user in one
+// transaction, if the user is still active at credentialVersion; otherwise
+// it writes nothing and returns ErrCredentialChanged (see recordLogin).
 // ErrAPIKeyLimit when the user already holds Limits.APIKeysPerUser live keys.
-func (s *Store) CreateAPIKey(ctx context.Context, k *APIKey) error {
+func (s *Store) CreateAPIKey(ctx context.Context, k *APIKey, credentialVersion int64) error {
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := recordLogin(tx, k.UserID, credentialVersion, k.CreatedAt); err != nil {
+			return err
+		}
 		if err := s.checkAPIKeyRoom(tx, k.UserID, k.CreatedAt); err != nil {
 			return err
 		}
 		if err := tx.Create(k).Error; err != nil {
 			return fmt.Errorf("create api key: %w", err)
-		}
-		if err := tx.Model(&User{}).Where("id = ?", k.UserID).Update("last_login", k.CreatedAt).Error; err != nil {
-			return fmt.Errorf("set last_login: %w", err)
 		}
 		return nil
 	})
@@ -81,13 +83,22 @@ func (s *Store) DeleteAPIKey(ctx context.Context, id string, userID int64) (foun
 
 // RevokeUserAccess ends every live session of userID except keepSession and
 // deletes every API key except keepKey ("" keeps none), in one transaction,
-// so no credential of the user survives half of a logout-everywhere.
+// so no credential of the user survives half of a logout-everywhere. It
+// bumps the user's credential version first, so a login that checked the
+// password before this commits cannot write a session or key after it.
 func (s *Store) RevokeUserAccess(ctx context.Context, userID int64, keepSession, keepKey, reason string, now time.Time) error {
 	defer s.live.changed()
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).Where("id = ?", userID).Update("credential_version", bumpVersion)
+		if res.Error != nil {
+			return fmt.Errorf("bump credential version of user %d: %w", userID, res.Error)
+		}
 		return revokeUserAccess(tx, userID, keepSession, keepKey, reason, now)
 	})
 }
+
+// bumpVersion is the SET expression that invalidates logins in flight.
+var bumpVersion = gorm.Expr("credential_version + 1")
 
 func revokeUserAccess(tx *gorm.DB, userID int64, keepSession, keepKey, reason string, now time.Time) error {
 	if err := revokeUserSessions(tx, userID, keepSession, reason, now); err != nil {

@@ -33,7 +33,7 @@ func newChain(t testing.TB, s *Store, name string, now time.Time) (sid, first st
 	sid, first = "s-"+name, "h-"+name+"-0"
 	sess := &Session{ID: sid, UserID: u.ID, CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour)}
 	rt := &RefreshToken{JTIHash: first, SessionID: sid, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := s.CreateSession(ctx, sess, rt, now); err != nil {
+	if err := s.CreateSession(ctx, sess, rt, now, u.CredentialVersion); err != nil {
 		t.Fatalf("create session: %v", err)
 	}
 	return sid, first

@@ -28,6 +28,13 @@ type User struct {
 	LastLogin      *time.Time ``
 	FollowersCount int64      `gorm:"not null"`
 	FollowingCount int64      `gorm:"not null"`
+	// CredentialVersion goes up whenever the user's credentials change in a
+	// way that must end what was issued for the old ones: a new password
+	// (change, reset, the changepassword command), deactivation, logout
+	// everywhere. A login carries the version it read with the password hash,
+	// and its session or key is only written if the version is still the
+	// same, so a login that checked the old password cannot outlive the change.
+	CredentialVersion int64 `gorm:"not null;default:0"`
 }
 
 // Session is one login. Access and refresh tokens carry its id (sid); a
@@ -78,6 +85,10 @@ var (
 	ErrNotFound      = errors.New("not found")
 	ErrUsernameTaken = errors.New("username taken")
 	ErrEmailTaken    = errors.New("email taken")
+	// ErrCredentialChanged refuses a session or key for a login whose
+	// credentials changed (or whose user was deactivated) after it checked
+	// the password.
+	ErrCredentialChanged = errors.New("credentials changed since they were checked")
 )
 
 // All lists every model, for migrations.

@@ -11,9 +11,9 @@ import (
 
 // PasswordResetToken is one emailed reset link, stored by the SHA-256 of the
 // token (never the token). PasswordFingerprint is a digest of the user's
-// password hash when the token was issued: once the password changes (by
-// this reset, a password change, or a login that rehashes it) the digest no
-// longer matches and the token is void.
+// password hash and address when the token was issued: once either changes
+// (by this reset, a password change, a login that rehashes it, a new
+// address) the digest no longer matches and the token is void.
 type PasswordResetToken struct {
 	Hash                string     `gorm:"primaryKey;size:64"`
 	UserID              int64      `gorm:"not null;index"`
@@ -52,23 +52,65 @@ func (s *Store) ResetTokenByHash(ctx context.Context, hash string) (*PasswordRes
 	return &t, nil
 }
 
-// ConsumeResetToken marks the token used if it is still unused, unexpired and
-// issued for the password the user has now. It reports whether this call
-// consumed it.
-//
-// The race it closes: two confirms with the same token at once. The
-// conditional UPDATE ... WHERE used_at IS NULL matches for exactly one of
-// them (SQLite serialises writers; on PostgreSQL the second UPDATE waits for
-// the first's row lock and then matches nothing), so only one sets a password.
-func (s *Store) ConsumeResetToken(ctx context.Context, hash, fingerprint string, now time.Time) (bool, error) {
-	res := s.W.WithContext(ctx).Model(&PasswordResetToken{}).
-		Where("hash = ? AND used_at IS NULL AND expires_at > ? AND password_fingerprint = ?", hash, now, fingerprint).
-		Update("used_at", now)
-	if res.Error != nil {
-		return false, fmt.Errorf("consume reset token: %w", res.Error)
-	}
-	return res.RowsAffected == 1, nil
+// PasswordReset is one confirmed reset, ready to write: the token, the user
+// as the confirmation read and checked it, and the new password's hash.
+type PasswordReset struct {
+	TokenHash   string
+	Fingerprint string // the token row's, which matched the user read
+	UserID      int64
+	// OldHash and OldEmail are what the fingerprint was computed from: the
+	// write only happens while the user still has them.
+	OldHash, OldEmail string
+	NewHash           string
+	Reason            string
+	Now               time.Time
 }
+
+// ResetPassword consumes the reset token and sets the new password in one
+// transaction, bumping the credential version and ending every session and
+// API key of the user. It reports false, and writes nothing, when the token
+// is no longer unused and unexpired, or the user's password or address is no
+// longer the one the token was issued for, or the user was deactivated.
+//
+// One transaction, so a failure cannot consume the token and keep the old
+// password; the user row is compared in it, so a password changed after the
+// confirmation was validated is not overwritten. The races: two confirms
+// with one token, or a confirm and a password change. On SQLite the writer
+// serialises them. On PostgreSQL the first UPDATE takes the user's row lock;
+// the other waits for it and re-checks its WHERE on the committed row, which
+// no longer matches (the hash changed), so it writes nothing.
+func (s *Store) ResetPassword(ctx context.Context, r PasswordReset) (bool, error) {
+	defer s.live.changed()
+	err := s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&User{}).
+			Where("id = ? AND password_hash = ? AND email = ? AND is_active", r.UserID, r.OldHash, r.OldEmail).
+			Updates(map[string]any{"password_hash": r.NewHash, "credential_version": bumpVersion})
+		if res.Error != nil {
+			return fmt.Errorf("set password of user %d: %w", r.UserID, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return errResetStale
+		}
+		res = tx.Model(&PasswordResetToken{}).
+			Where("hash = ? AND user_id = ? AND used_at IS NULL AND expires_at > ? AND password_fingerprint = ?",
+				r.TokenHash, r.UserID, r.Now, r.Fingerprint).
+			Update("used_at", r.Now)
+		if res.Error != nil {
+			return fmt.Errorf("consume reset token: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return errResetStale
+		}
+		return revokeUserAccess(tx, r.UserID, "", "", r.Reason, r.Now)
+	})
+	if errors.Is(err, errResetStale) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// errResetStale rolls back a reset whose token or user changed under it.
+var errResetStale = errors.New("reset token or user changed")
 
 // LiveResetTokens counts the user's tokens that could still be used.
 func (s *Store) LiveResetTokens(ctx context.Context, userID int64, now time.Time) (int64, error) {

@@ -11,10 +11,16 @@ import (
 )
 
 // CreateSession stores a new session and its first refresh token together,
-// ending the user's oldest sessions beyond Limits.SessionsPerUser in the same
-// transaction.
-func (s *Store) CreateSession(ctx context.Context, sess *Session, first *RefreshToken, lastLogin time.Time) error {
+// CreateSession stores a new session and its first refresh token together,
+// if the user is still active at credentialVersion (the version the login
+// read with the password it checked); otherwise it writes nothing and
+// returns ErrCredentialChanged. The user's oldest sessions beyond
+// Limits.SessionsPerUser end in the same transaction.
+func (s *Store) CreateSession(ctx context.Context, sess *Session, first *RefreshToken, lastLogin time.Time, credentialVersion int64) error {
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := recordLogin(tx, sess.UserID, credentialVersion, lastLogin); err != nil {
+			return err
+		}
 		if err := tx.Create(sess).Error; err != nil {
 			return fmt.Errorf("create session: %w", err)
 		}
@@ -24,11 +30,29 @@ func (s *Store) CreateSession(ctx context.Context, sess *Session, first *Refresh
 		if err := tx.Create(first).Error; err != nil {
 			return fmt.Errorf("create refresh token: %w", err)
 		}
-		if err := tx.Model(&User{}).Where("id = ?", sess.UserID).Update("last_login", lastLogin).Error; err != nil {
-			return fmt.Errorf("set last_login: %w", err)
-		}
 		return nil
 	})
+}
+
+// recordLogin sets last_login, but only while the user is active at
+// credentialVersion, and comes first in the transaction that writes a new
+// credential. On SQLite the writer is one IMMEDIATE transaction at a time,
+// so nothing commits between this check and the insert. On PostgreSQL the
+// UPDATE takes the user's row lock: a password change, deactivation or
+// logout-everywhere that committed first makes it re-check the WHERE on the
+// new row and match nothing; one that comes later waits for this
+// transaction and then revokes the session or key it wrote (its revocation
+// statements run after the row lock is granted, so they see this commit).
+func recordLogin(tx *gorm.DB, userID, credentialVersion int64, at time.Time) error {
+	res := tx.Model(&User{}).Where("id = ? AND credential_version = ? AND is_active", userID, credentialVersion).
+		Update("last_login", at)
+	if res.Error != nil {
+		return fmt.Errorf("set last_login: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrCredentialChanged
+	}
+	return nil
 }
 
 // AuthRow is what the authentication middleware needs about a session and its

@@ -9,6 +9,8 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"authsvc/passwords"
 )
 
 // uniqueViolation maps a unique-index failure on users to the sentinel for
@@ -107,14 +109,16 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, cols map[string]any) e
 	return nil
 }
 
-// SetPasswordRevoking stores a new password hash and revokes the user's
-// sessions except keepSession and API keys except keepKey ("" for none) in
-// one transaction, so there is no moment where the new password is set but
-// stolen sessions or keys still work.
+// SetPasswordRevoking stores a new password hash, bumps the credential
+// version and revokes the user's sessions except keepSession and API keys
+// except keepKey ("" for none) in one transaction, so there is no moment
+// where the new password is set but stolen sessions or keys still work, and
+// a login that checked the old password cannot add one afterwards.
 func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash, keepSession, keepKey, reason string, now time.Time) error {
 	defer s.live.changed()
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&User{}).Where("id = ?", id).Update("password_hash", hash)
+		res := tx.Model(&User{}).Where("id = ?", id).
+			Updates(map[string]any{"password_hash": hash, "credential_version": bumpVersion})
 		if res.Error != nil {
 			return fmt.Errorf("set password of user %d: %w", id, res.Error)
 		}
@@ -123,6 +127,45 @@ func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash, keepSes
 		}
 		return revokeUserAccess(tx, id, keepSession, keepKey, reason, now)
 	})
+}
+
+// MaxPendingPBKDF2 returns the highest iteration count among the stored
+// Django PBKDF2 hashes (0 when none is left): the login padding of
+// passwords.Hasher.SetPendingPBKDF2. It reads the distinct
+// "pbkdf2_sha256$<iterations>" prefixes only, so the answer is a handful of
+// rows whatever the number of users, at the cost of one scan of users; it is
+// run at start and then every few minutes, never per login.
+func (s *Store) MaxPendingPBKDF2(ctx context.Context) (int, error) {
+	const prefix = "pbkdf2_sha256$"
+	q := `SELECT DISTINCT substr(password_hash, 1, 14 + instr(substr(password_hash, 15), '$') - 1) FROM users WHERE substr(password_hash, 1, 14) = ?`
+	if s.Driver == "postgres" {
+		q = `SELECT DISTINCT split_part(password_hash, '$', 1) || '$' || split_part(password_hash, '$', 2) FROM users WHERE substr(password_hash, 1, 14) = ?`
+	}
+	var prefixes []string
+	if err := s.R.WithContext(ctx).Raw(s.rebind(q), prefix).Scan(&prefixes).Error; err != nil {
+		return 0, fmt.Errorf("find pending pbkdf2 hashes: %w", err)
+	}
+	most := 0
+	for _, p := range prefixes {
+		if n, ok := passwords.PBKDF2Iterations(p); ok && n > most {
+			most = n
+		}
+	}
+	return most, nil
+}
+
+// RehashPassword replaces the password hash of user id with newHash only if
+// it is still verified, the hash the caller checked the password against:
+// a compare-and-swap, so upgrading a hash at login never writes an old
+// password back over one set meanwhile. It does not bump the credential
+// version: the password is the same. swapped is false when the hash changed.
+func (s *Store) RehashPassword(ctx context.Context, id int64, verified, newHash string) (swapped bool, err error) {
+	res := s.W.WithContext(ctx).Model(&User{}).Where("id = ? AND password_hash = ?", id, verified).
+		Update("password_hash", newHash)
+	if res.Error != nil {
+		return false, fmt.Errorf("rehash password of user %d: %w", id, res.Error)
+	}
+	return res.RowsAffected == 1, nil
 }
 
 // DeleteUser removes the user; sessions and refresh tokens go with it by

@@ -9,7 +9,8 @@ import (
 
 // userColumns are the users columns in the order userScan reads them.
 const userColumns = `u.id, u.username, u.username_key, u.email, u.email_key, u.password_hash, u.bio, u.profile_picture,
- u.is_staff, u.is_superuser, u.is_active, u.date_joined, u.last_login, u.followers_count, u.following_count`
+ u.is_staff, u.is_superuser, u.is_active, u.date_joined, u.last_login, u.followers_count, u.following_count,
+ u.credential_version`
 
 // userScan holds the scan targets for userColumns; finish copies the
 // nullable ones into the User.
@@ -22,7 +23,8 @@ type userScan struct {
 func (x *userScan) dest() []any {
 	u := x.u
 	return []any{&u.ID, &u.Username, &u.UsernameKey, &u.Email, &x.emailKey, &u.PasswordHash, &u.Bio, &u.ProfilePicture,
-		&u.IsStaff, &u.IsSuperuser, &u.IsActive, &u.DateJoined, &x.lastLogin, &u.FollowersCount, &u.FollowingCount}
+		&u.IsStaff, &u.IsSuperuser, &u.IsActive, &u.DateJoined, &x.lastLogin, &u.FollowersCount, &u.FollowingCount,
+		&u.CredentialVersion}
 }
 
 func (x *userScan) finish() {

@@ -4,7 +4,9 @@ package passwords
 
 import (
 	"context"
+	"crypto/pbkdf2"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -67,6 +69,52 @@ type Hasher struct {
 	// dummy is a real hash of a random password, verified for unknown users so
 	// that "no such user" costs the same time as "wrong password".
 	dummy string
+
+	// pendingPBKDF2 is the highest iteration count of the Django PBKDF2
+	// hashes still stored (0: none), as last counted (SetPendingPBKDF2).
+	// While it is above 0 every failed check costs one argon2id hash with
+	// today's parameters plus this many PBKDF2 iterations, whatever kind of
+	// hash (or none) it ran against; see Verify.
+	pendingPBKDF2 atomic.Int64
+	// dummySalt salts the padding PBKDF2.
+	dummySalt []byte
+
+	// work counts the hashing done, so a test can show that two paths cost
+	// the same without timing them on a busy machine.
+	argon2Ops, argon2Cost, pbkdf2Iterations atomic.Int64
+}
+
+// Work is the hashing a Hasher has done since it was made.
+type Work struct {
+	// Argon2 is the number of argon2id computations; Argon2Cost sums
+	// memory (KiB) × passes over them, which is what their time scales with.
+	Argon2, Argon2Cost int64
+	// PBKDF2Iterations sums the iterations of every PBKDF2 computation.
+	PBKDF2Iterations int64
+}
+
+// Sub is the work done between an earlier snapshot and w.
+func (w Work) Sub(earlier Work) Work {
+	return Work{Argon2: w.Argon2 - earlier.Argon2, Argon2Cost: w.Argon2Cost - earlier.Argon2Cost,
+		PBKDF2Iterations: w.PBKDF2Iterations - earlier.PBKDF2Iterations}
+}
+
+// Work returns the hashing done so far.
+func (h *Hasher) Work() Work {
+	return Work{Argon2: h.argon2Ops.Load(), Argon2Cost: h.argon2Cost.Load(), PBKDF2Iterations: h.pbkdf2Iterations.Load()}
+}
+
+// argon2Key is argon2.IDKey, counted.
+func (h *Hasher) argon2Key(password, salt []byte, p Params) []byte {
+	h.argon2Ops.Add(1)
+	h.argon2Cost.Add(int64(p.Memory) * int64(p.Time))
+	return argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+}
+
+// pbkdf2Key is PBKDF2-HMAC-SHA256, counted.
+func (h *Hasher) pbkdf2Key(password string, salt []byte, iterations, keyLen int) ([]byte, error) {
+	h.pbkdf2Iterations.Add(int64(iterations))
+	return pbkdf2.Key(sha256.New, password, salt, iterations, keyLen)
 }
 
 // QuietAfter is how long after the last token check the spare hashing slot
@@ -86,7 +134,31 @@ func NewHasher(p Params, workers int) *Hasher {
 	var pw [16]byte
 	_, _ = rand.Read(pw[:])
 	h.dummy = h.hashNow(pw[:])
+	h.dummySalt = make([]byte, 12)
+	_, _ = rand.Read(h.dummySalt)
 	return h
+}
+
+// SetPendingPBKDF2 records the highest iteration count among the imported
+// Django PBKDF2 hashes still waiting for their upgrade (0: none left), so a
+// failed check costs what a check against the slowest of them would; see
+// Verify. Counts above what Verify accepts are capped: such hashes are
+// refused as malformed, at the cost of the padding alone.
+func (h *Hasher) SetPendingPBKDF2(iterations int) {
+	h.pendingPBKDF2.Store(int64(min(max(iterations, 0), maxDjangoIterations)))
+}
+
+// padFailure makes a failed check cost one argon2id hash with today's
+// parameters plus the pending PBKDF2 iterations, given the work it has done
+// already: argon2 (an argon2id hash was computed) and pbkdf2Done (the
+// iterations of the user's own PBKDF2 hash).
+func (h *Hasher) padFailure(password string, argon2 bool, pbkdf2Done int) {
+	if !argon2 {
+		_, _, _ = h.verifyArgon2(password, h.dummy)
+	}
+	if n := int(h.pendingPBKDF2.Load()) - pbkdf2Done; n > 0 {
+		_, _ = h.pbkdf2Key(password, h.dummySalt, n, sha256.Size)
+	}
 }
 
 // Params returns the parameters new hashes get.
@@ -173,33 +245,49 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 func (h *Hasher) hashNow(password []byte) string {
 	salt := make([]byte, h.params.SaltLen)
 	_, _ = rand.Read(salt)
-	key := argon2.IDKey(password, salt, h.params.Time, h.params.Memory, h.params.Threads, h.params.KeyLen)
+	key := h.argon2Key(password, salt, h.params)
 	return encodeArgon2(h.params, salt, key)
 }
 
 // Verify reports whether password matches encoded. needsRehash is true when the
 // hash uses other parameters or another algorithm (an imported Django hash), so
 // the caller can store a fresh hash after a successful login. An empty encoded
-// (unknown user, unusable password) is checked against a dummy hash so the
-// time taken does not reveal which case it was, and never matches.
+// (unknown user, unusable password) never matches.
+//
+// Every check that fails costs the same work, so its time does not tell an
+// attacker what kind of user (if any) the name belongs to: one argon2id hash
+// with today's parameters, plus, while imported Django hashes wait for their
+// upgrade, PBKDF2 for the highest iteration count among them
+// (SetPendingPBKDF2). An unknown user or a wrong password for an argon2 user
+// is padded with the PBKDF2; a wrong password for a PBKDF2 user with an
+// argon2id hash and the iterations its own hash had fewer than the highest.
+// Without this, a not-yet-upgraded PBKDF2 user (about 100 ms at Django's
+// 600,000 iterations) stood out from an unknown one (one argon2id hash).
+// Successes are not padded: a success is told apart by its answer anyway.
 func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, needsRehash bool, err error) {
 	if err := h.acquire(ctx); err != nil {
 		return false, false, err
 	}
 	defer h.release()
 	if encoded == "" {
-		_, _, _ = verifyArgon2(password, h.dummy)
+		h.padFailure(password, false, 0)
 		return false, false, nil
 	}
 	if strings.HasPrefix(encoded, "pbkdf2_sha256$") {
-		ok, err := verifyDjangoPBKDF2(password, encoded)
+		ok, done, err := h.verifyDjangoPBKDF2(password, encoded)
+		if !ok {
+			h.padFailure(password, false, done)
+		}
 		return ok, ok, err
 	}
-	ok, p, err := verifyArgon2(password, encoded)
+	ok, p, err := h.verifyArgon2(password, encoded)
 	if err != nil {
-		// Spend the same time as a real check before failing.
-		_, _, _ = verifyArgon2(password, h.dummy)
+		// Spend the same as a real failed check before failing.
+		h.padFailure(password, false, 0)
 		return false, false, err
+	}
+	if !ok {
+		h.padFailure(password, true, 0)
 	}
 	return ok, ok && p != h.params, nil
 }
@@ -210,7 +298,7 @@ func encodeArgon2(p Params, salt, key []byte) string {
 		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
-func verifyArgon2(password, encoded string) (bool, Params, error) {
+func (h *Hasher) verifyArgon2(password, encoded string) (bool, Params, error) {
 	parts := strings.Split(encoded, "$")
 	// "", "argon2id", "v=19", "m=..,t=..,p=..", salt, key
 	if len(parts) != 6 || parts[1] != "argon2id" {
@@ -234,6 +322,6 @@ func verifyArgon2(password, encoded string) (bool, Params, error) {
 		return false, Params{}, ErrMalformedHash
 	}
 	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+	got := h.argon2Key([]byte(password), salt, p)
 	return subtle.ConstantTimeCompare(got, key) == 1, p, nil
 }

@@ -35,7 +35,7 @@ func TestRotationLosesToConcurrentRevocation(t *testing.T) {
 	}
 	sess := &models.Session{ID: "s1", UserID: u.ID, CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour)}
 	parent := &models.RefreshToken{JTIHash: "parent", SessionID: "s1", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := store.CreateSession(ctx, sess, parent, now); err != nil {
+	if err := store.CreateSession(ctx, sess, parent, now, u.CredentialVersion); err != nil {
 		t.Fatal(err)
 	}
 

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"authsvc/accounts"
 	"authsvc/app"
 	"authsvc/config"
 	"authsvc/middleware"
@@ -65,6 +66,9 @@ type Options struct {
 	HashParams *passwords.Params
 	// Log receives the service's logs; nil: discarded.
 	Log io.Writer
+	// AccountHooks hold account operations at their critical moment (see
+	// accounts.Hooks), for race tests.
+	AccountHooks accounts.Hooks
 }
 
 // Server is a running service.
@@ -126,7 +130,7 @@ func New(t testing.TB, o Options) *Server {
 	}
 	// The same wrapping as main's logger, so request ids reach the lines.
 	log := slog.New(middleware.ContextHandler{Handler: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})})
-	a, err := app.New(context.Background(), cfg, app.Options{Log: log, Now: o.Clock.Now, HashParams: o.HashParams})
+	a, err := app.New(context.Background(), cfg, app.Options{Log: log, Now: o.Clock.Now, HashParams: o.HashParams, AccountHooks: o.AccountHooks})
 	if err != nil {
 		t.Fatalf("start app: %v", err)
 	}
