@@ -23,13 +23,19 @@ func (s *Service) Credentials(ctx context.Context, username, password string) (*
 	if u != nil {
 		hash = u.PasswordHash
 	}
+	refund, err := s.spendLogin(ctx, u, username)
+	if err != nil {
+		return nil, err
+	}
 	ok, rehash, err := s.o.Hasher.Verify(ctx, password, hash)
 	if err != nil && !errors.Is(err, passwords.ErrMalformedHash) {
+		refund()
 		return nil, internal("verify password", err)
 	}
 	if !ok || u == nil || !u.IsActive {
 		return nil, apierr.NoActiveAccount
 	}
+	refund()
 	if rehash {
 		// Parameters were raised, or the hash came from Django: store an
 		// argon2id hash with today's parameters. A failure only delays this.

@@ -39,6 +39,11 @@ type Options struct {
 	Events Events
 	// Reset configures password reset by email.
 	Reset ResetOptions
+	// Budget limits failed password checks per account and per device
+	// cookie (budget.go); nil: not limited (AUTH_THROTTLE=off).
+	Budget FailureBudget
+	// DeviceTTL is the lifetime of a device cookie (device.go).
+	DeviceTTL time.Duration
 }
 
 // Events lets an observer (metrics) count outcomes without this package

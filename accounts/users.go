@@ -190,7 +190,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, target *mode
 		if actor.User.ID != target.ID {
 			v.Add("password", "Only the owner can change the password.")
 		} else if pwOK && curOK {
-			ok, _, err := s.o.Hasher.Verify(ctx, cur, target.PasswordHash)
+			ok, err := s.checkPassword(ctx, target, cur)
 			if err != nil {
 				return nil, internal("verify password", err)
 			}
@@ -231,7 +231,7 @@ func (s *Service) DeleteAccount(ctx context.Context, p *Principal, password Fiel
 	if !ok {
 		return v.Err()
 	}
-	match, _, err := s.o.Hasher.Verify(ctx, pw, p.User.PasswordHash)
+	match, err := s.checkPassword(ctx, &p.User, pw)
 	if err != nil {
 		return internal("verify password", err)
 	}

@@ -133,14 +133,6 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		store.Close()
 		return nil, err
 	}
-	a.Accounts = accounts.New(accounts.Options{
-		Store: store, Tokens: a.Tokens, Hasher: a.Hasher, Policy: passwords.NewPolicy(),
-		Now: o.Now, Log: o.Log,
-		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, ReuseGrace: cfg.ReuseGrace,
-		Secret: []byte(secret), Events: a.Metrics,
-		Reset: accounts.ResetOptions{Outbox: a.Mail, URL: cfg.ResetURL, TTL: cfg.ResetTTL},
-	})
-	a.Cleanup = &cleanup.Job{Store: store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond}
 	a.Throttle, a.redis, err = newThrottle(ctx, cfg, o.Now)
 	if err != nil {
 		store.Close()
@@ -149,6 +141,15 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if a.Throttle != nil {
 		a.Throttle.OnThrottled = a.Metrics.Throttled
 	}
+	a.Accounts = accounts.New(accounts.Options{
+		Store: store, Tokens: a.Tokens, Hasher: a.Hasher, Policy: passwords.NewPolicy(),
+		Now: o.Now, Log: o.Log,
+		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, ReuseGrace: cfg.ReuseGrace,
+		Secret: []byte(secret), Events: a.Metrics,
+		Reset:  accounts.ResetOptions{Outbox: a.Mail, URL: cfg.ResetURL, TTL: cfg.ResetTTL},
+		Budget: passwordBudget(cfg, a.Throttle, a.Metrics), DeviceTTL: cfg.DeviceCookieTTL,
+	})
+	a.Cleanup = &cleanup.Job{Store: store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond}
 	a.Handler, err = handlers.New(handlers.Deps{
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
 		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
@@ -158,6 +159,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken,
 		Cookie: handlers.CookieMode{On: cfg.RefreshCookie, Insecure: cfg.CookieInsecure,
 			Origins: cfg.CORSOrigins, MaxAge: cfg.RefreshTTL},
+		Limits: handlers.Limits{Refresh: rule(cfg.RefreshRate), Uploads: rule(cfg.UploadRate)},
 	})
 	if err != nil {
 		a.Close()
