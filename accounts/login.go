@@ -26,13 +26,19 @@ func (s *Service) Credentials(ctx context.Context, username, password string) (*
 		// costs whatever kind of hash the user has.
 		hash = u.PasswordHash
 	}
+	refund, err := s.spendLogin(ctx, u, username)
+	if err != nil {
+		return nil, err
+	}
 	ok, rehash, err := s.o.Hasher.Verify(ctx, password, hash)
 	if err != nil && !errors.Is(err, passwords.ErrMalformedHash) {
+		refund()
 		return nil, internal("verify password", err)
 	}
 	if !ok || u == nil || !u.IsActive {
 		return nil, apierr.NoActiveAccount
 	}
+	refund()
 	if h := s.o.Hooks.AfterVerify; h != nil {
 		h(ctx, u.ID)
 	}

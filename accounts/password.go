@@ -22,7 +22,7 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 	old, oldOK := required(&v, "old_password", in.OldPassword)
 	pw, newOK := required(&v, "new_password", in.NewPassword)
 	if oldOK {
-		ok, _, err := s.o.Hasher.Verify(ctx, old, p.User.PasswordHash)
+		ok, err := s.checkPassword(ctx, &p.User, old)
 		if err != nil {
 			return internal("verify password", err)
 		}

@@ -42,6 +42,11 @@ type Options struct {
 	// APIKeyTTL is the lifetime of a new API key and the longest one a
 	// request may ask for (0: keys do not expire unless asked to).
 	APIKeyTTL time.Duration
+	// Budget limits failed password checks per account and per device
+	// cookie (budget.go); nil: not limited (AUTH_THROTTLE=off).
+	Budget FailureBudget
+	// DeviceTTL is the lifetime of a device cookie (device.go).
+	DeviceTTL time.Duration
 	// Hooks are seams for tests; production leaves them nil.
 	Hooks Hooks
 }

@@ -213,7 +213,8 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, target *mode
 		}
 	}
 	if verify && curOK {
-		ok, _, err := s.o.Hasher.Verify(ctx, cur, actor.User.PasswordHash)
+		// The caller's own password, within the caller's failure budget.
+		ok, err := s.checkPassword(ctx, &actor.User, cur)
 		if err != nil {
 			return nil, internal("verify password", err)
 		}
@@ -249,7 +250,7 @@ func (s *Service) DeleteAccount(ctx context.Context, p *Principal, password Fiel
 	if !ok {
 		return v.Err()
 	}
-	match, _, err := s.o.Hasher.Verify(ctx, pw, p.User.PasswordHash)
+	match, err := s.checkPassword(ctx, &p.User, pw)
 	if err != nil {
 		return internal("verify password", err)
 	}

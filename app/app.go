@@ -155,19 +155,6 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		store.Close()
 		return nil, err
 	}
-	a.Accounts = accounts.New(accounts.Options{
-		Store: store, Tokens: a.Tokens, Hasher: a.Hasher, Policy: passwords.NewPolicy(),
-		Now: o.Now, Log: o.Log,
-		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, ReuseGrace: cfg.ReuseGrace,
-		Secret: []byte(secret), Events: a.Metrics,
-		Reset:     accounts.ResetOptions{Outbox: a.Mail, URL: cfg.ResetURL, TTL: cfg.ResetTTL},
-		APIKeyTTL: cfg.APIKeyTTL,
-		Hooks:     o.AccountHooks,
-	})
-	a.Cleanup = &cleanup.Job{Store: store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond,
-		// Imports run as a separate command and upgrades happen at login:
-		// the padding follows both within one cleanup interval.
-		Tasks: []func(context.Context) error{a.RefreshPendingImports}}
 	a.Throttle, a.redis, err = newThrottle(ctx, cfg, o.Now)
 	if err != nil {
 		store.Close()
@@ -177,6 +164,20 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		a.Throttle.OnThrottled = a.Metrics.Throttled
 	}
 	a.Pictures = pictures.New(filepath.Join(cfg.DataDir, "media", "profile_pictures"), cfg.PictureDecodeBudget)
+	a.Accounts = accounts.New(accounts.Options{
+		Store: store, Tokens: a.Tokens, Hasher: a.Hasher, Policy: passwords.NewPolicy(),
+		Now: o.Now, Log: o.Log,
+		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, ReuseGrace: cfg.ReuseGrace,
+		Secret: []byte(secret), Events: a.Metrics,
+		Reset:     accounts.ResetOptions{Outbox: a.Mail, URL: cfg.ResetURL, TTL: cfg.ResetTTL},
+		APIKeyTTL: cfg.APIKeyTTL,
+		Hooks:     o.AccountHooks,
+		Budget:    passwordBudget(cfg, a.Throttle, a.Metrics), DeviceTTL: cfg.DeviceCookieTTL,
+	})
+	a.Cleanup = &cleanup.Job{Store: store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond,
+		// Imports run as a separate command and upgrades happen at login:
+		// the padding follows both within one cleanup interval.
+		Tasks: []func(context.Context) error{a.RefreshPendingImports}}
 	a.Handler, err = handlers.New(handlers.Deps{
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
 		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
@@ -186,6 +187,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken,
 		Cookie: handlers.CookieMode{On: cfg.RefreshCookie, Insecure: cfg.CookieInsecure,
 			Origins: cfg.CORSOrigins, MaxAge: cfg.RefreshTTL},
+		Limits: handlers.Limits{Refresh: rule(cfg.RefreshRate), Uploads: rule(cfg.UploadRate)},
 	})
 	if err != nil {
 		a.Close()

@@ -6,7 +6,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"authsvc/accounts"
 	"authsvc/config"
+	"authsvc/metrics"
 	"authsvc/middleware"
 	"authsvc/throttle"
 )
@@ -28,3 +30,23 @@ func newThrottle(ctx context.Context, cfg config.Config, now func() time.Time) (
 	}
 	return &middleware.Throttle{Limiter: throttle.NewRedis(client, cfg.RedisPrefix, now), Now: now}, client, nil
 }
+
+// passwordBudget is the per-account and per-device failure budget the
+// account service spends before every password check, on the same counters
+// as the route throttle; nil (no limit) when throttling is off.
+func passwordBudget(cfg config.Config, t *middleware.Throttle, m *metrics.Metrics) accounts.FailureBudget {
+	if t == nil {
+		return nil
+	}
+	return &throttle.Budget{
+		Limiter: t.Limiter, Now: t.Now,
+		Rules: map[string]throttle.Rule{
+			accounts.BudgetUser:   rule(cfg.PasswordFailures),
+			accounts.BudgetDevice: rule(cfg.DeviceFailures),
+		},
+		// Counted with the route throttle's refusals, by budget kind.
+		OnRefused: func(kind string) { m.Throttled("password_" + kind) },
+	}
+}
+
+func rule(r config.Rate) throttle.Rule { return throttle.Rule{Limit: r.Limit, Window: r.Window} }

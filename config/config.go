@@ -35,11 +35,20 @@ type Config struct {
 	// included), so a stalled database answers 503 instead of hanging.
 	RequestTimeout time.Duration // AUTH_REQUEST_TIMEOUT
 
-	Throttle       bool     // AUTH_THROTTLE (on|off)
-	RedisURL       string   // AUTH_REDIS_URL
-	RedisPrefix    string   // AUTH_REDIS_PREFIX: namespace of the throttle keys
-	CORSOrigins    []string // AUTH_CORS_ORIGINS, comma-separated
-	TrustedProxies []string // AUTH_TRUSTED_PROXIES, comma-separated IPs or CIDRs
+	Throttle    bool   // AUTH_THROTTLE (on|off)
+	RedisURL    string // AUTH_REDIS_URL
+	RedisPrefix string // AUTH_REDIS_PREFIX: namespace of the throttle keys
+	// The limits below are N per window, written N/window (5/1m); what each
+	// is for is in SECURITY.md.
+	PasswordFailures Rate // AUTH_THROTTLE_PASSWORD: failed password checks per account
+	DeviceFailures   Rate // AUTH_THROTTLE_DEVICE: failed logins per device cookie
+	RefreshRate      Rate // AUTH_THROTTLE_REFRESH: refreshes per session
+	UploadRate       Rate // AUTH_THROTTLE_UPLOADS: profile picture uploads per user
+	// DeviceCookieTTL is how long a device cookie (set by a successful
+	// login) lets its browser past a lock-out of its user.
+	DeviceCookieTTL time.Duration // AUTH_DEVICE_COOKIE_TTL
+	CORSOrigins     []string      // AUTH_CORS_ORIGINS, comma-separated
+	TrustedProxies  []string      // AUTH_TRUSTED_PROXIES, comma-separated IPs or CIDRs
 
 	SMTPURL  string // AUTH_SMTP_URL
 	MailFrom string // AUTH_MAIL_FROM
@@ -74,6 +83,12 @@ type Config struct {
 	PictureDecodeBudget int64 // AUTH_PICTURE_DECODE_BUDGET: bytes, or with KiB/MiB/GiB
 }
 
+// Rate is a limit of Limit events per Window.
+type Rate struct {
+	Limit  int64
+	Window time.Duration
+}
+
 // Defaults returns the contract's defaults.
 func Defaults() Config {
 	return Config{
@@ -89,6 +104,11 @@ func Defaults() Config {
 		RequestTimeout:    10 * time.Second,
 		Throttle:          true,
 		RedisPrefix:       "authsvc:throttle:",
+		PasswordFailures:  Rate{Limit: 5, Window: time.Minute},
+		DeviceFailures:    Rate{Limit: 5, Window: time.Minute},
+		RefreshRate:       Rate{Limit: 60, Window: time.Minute},
+		UploadRate:        Rate{Limit: 20, Window: time.Hour},
+		DeviceCookieTTL:   90 * 24 * time.Hour,
 		MailFrom:          "authsvc <no-reply@localhost>",
 		ResetURL:          "http://localhost:8000/reset-password",
 		SQLiteSynchronous: "FULL",
@@ -123,6 +143,11 @@ func Load(getenv func(string) string) (Config, error) {
 	p.onOff("AUTH_THROTTLE", &c.Throttle)
 	p.str("AUTH_REDIS_URL", &c.RedisURL)
 	p.str("AUTH_REDIS_PREFIX", &c.RedisPrefix)
+	p.rate("AUTH_THROTTLE_PASSWORD", &c.PasswordFailures)
+	p.rate("AUTH_THROTTLE_DEVICE", &c.DeviceFailures)
+	p.rate("AUTH_THROTTLE_REFRESH", &c.RefreshRate)
+	p.rate("AUTH_THROTTLE_UPLOADS", &c.UploadRate)
+	p.dur("AUTH_DEVICE_COOKIE_TTL", &c.DeviceCookieTTL)
 	p.list("AUTH_CORS_ORIGINS", &c.CORSOrigins)
 	p.list("AUTH_TRUSTED_PROXIES", &c.TrustedProxies)
 	p.str("AUTH_SMTP_URL", &c.SMTPURL)
@@ -181,6 +206,7 @@ func (c *Config) Validate() error {
 		{"AUTH_RESET_TTL", c.ResetTTL, time.Second},
 		{"AUTH_SHUTDOWN_TIMEOUT", c.ShutdownWait, 0},
 		{"AUTH_REQUEST_TIMEOUT", c.RequestTimeout, 100 * time.Millisecond},
+		{"AUTH_DEVICE_COOKIE_TTL", c.DeviceCookieTTL, time.Minute},
 	} {
 		if d.v < d.min {
 			return bad(d.name, fmt.Sprintf("must be at least %s", d.min))
@@ -340,6 +366,24 @@ func (p *parser) size(name string, dst *int64) {
 		return
 	}
 	*dst = n * unit
+}
+
+// rate reads N/window, such as 5/1m or 20/1h.
+func (p *parser) rate(name string, dst *Rate) {
+	v, ok := p.lookup(name)
+	if !ok {
+		return
+	}
+	n, w, _ := strings.Cut(v, "/")
+	limit, err1 := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
+	window, err2 := time.ParseDuration(strings.TrimSpace(w))
+	// Below a second the fixed windows and Retry-After (whole seconds)
+	// stop meaning anything; a zero limit would refuse every request.
+	if err1 != nil || err2 != nil || limit < 1 || window < time.Second {
+		p.err = fmt.Errorf("config: %s: %q: want a limit per window such as 5/1m (at least 1, window at least 1s)", name, v)
+		return
+	}
+	*dst = Rate{Limit: limit, Window: window}
 }
 
 func (p *parser) onOff(name string, dst *bool) {

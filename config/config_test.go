@@ -29,6 +29,11 @@ func TestLoadDefaults(t *testing.T) {
 		"AUTH_AUDIENCE":            {c.Audience, ""},
 		"AUTH_LEEWAY":              {c.Leeway, time.Duration(0)},
 		"AUTH_THROTTLE":            {c.Throttle, true},
+		"AUTH_THROTTLE_PASSWORD":   {c.PasswordFailures, config.Rate{Limit: 5, Window: time.Minute}},
+		"AUTH_THROTTLE_DEVICE":     {c.DeviceFailures, config.Rate{Limit: 5, Window: time.Minute}},
+		"AUTH_THROTTLE_REFRESH":    {c.RefreshRate, config.Rate{Limit: 60, Window: time.Minute}},
+		"AUTH_THROTTLE_UPLOADS":    {c.UploadRate, config.Rate{Limit: 20, Window: time.Hour}},
+		"AUTH_DEVICE_COOKIE_TTL":   {c.DeviceCookieTTL, 90 * 24 * time.Hour},
 	}
 	for name, v := range want {
 		if v[0] != v[1] {
@@ -49,14 +54,15 @@ func TestLoadValues(t *testing.T) {
 		"AUTH_ADDR": "127.0.0.1:9000", "AUTH_ACCESS_TTL": "5m", "AUTH_REFRESH_TTL": "2h",
 		"AUTH_REFRESH_REUSE_GRACE": "0s", "AUTH_ISSUER": "https://auth.example", "AUTH_AUDIENCE": "api",
 		"AUTH_LEEWAY": " 30s ", "AUTH_THROTTLE": "off", "AUTH_TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16",
-		"AUTH_DATABASE_URL": "postgres://u@localhost/db",
+		"AUTH_DATABASE_URL": "postgres://u@localhost/db", "AUTH_THROTTLE_REFRESH": " 30 / 2m ",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:9000" || c.AccessTTL != 5*time.Minute || c.RefreshTTL != 2*time.Hour ||
 		c.ReuseGrace != 0 || c.Issuer != "https://auth.example" || c.Audience != "api" ||
-		c.Leeway != 30*time.Second || c.Throttle || len(c.TrustedProxies) != 2 {
+		c.Leeway != 30*time.Second || c.Throttle || len(c.TrustedProxies) != 2 ||
+		c.RefreshRate != (config.Rate{Limit: 30, Window: 2 * time.Minute}) {
 		t.Errorf("values not applied: %+v", c)
 	}
 	if d, _, _ := c.Database(); d != "postgres" {
@@ -93,6 +99,12 @@ func TestLoadBadValues(t *testing.T) {
 		{"AUTH_SIGNING_KEY_FILE", "/etc/authsvc/key.pem"}, // with the default HS256
 		{"AUTH_RESET_URL", "javascript:alert(1)"},
 		{"AUTH_MAIL_FROM", "not an address"},
+		{"AUTH_THROTTLE_PASSWORD", "5"},
+		{"AUTH_THROTTLE_PASSWORD", "0/1m"},
+		{"AUTH_THROTTLE_REFRESH", "60/1ms"},
+		{"AUTH_THROTTLE_UPLOADS", "many/1h"},
+		{"AUTH_THROTTLE_DEVICE", "-1/1m"},
+		{"AUTH_DEVICE_COOKIE_TTL", "1s"},
 	}
 	for _, c := range cases {
 		t.Run(c.name+"="+c.value, func(t *testing.T) {

@@ -99,10 +99,11 @@ func (a *api) token(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	pair, err := a.Accounts.Login(c.Request.Context(), username, password, meta(c))
+	pair, err := a.Accounts.Login(a.deviceContext(c), username, password, meta(c))
 	if err != nil {
 		return err
 	}
+	a.setDeviceCookie(c, username)
 	a.sendPair(c, pair)
 	return nil
 }
@@ -121,6 +122,10 @@ func oneToken(c *gin.Context, name string) (string, error) {
 func (a *api) refresh(c *gin.Context) error {
 	raw, fromCookie, err := a.refreshInput(c)
 	if err != nil {
+		return err
+	}
+	// Refused here, the cookie stays: the token is still good, later.
+	if err := a.throttleRefresh(c, raw); err != nil {
 		return err
 	}
 	pair, err := a.Accounts.Refresh(c.Request.Context(), raw)

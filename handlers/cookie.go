@@ -49,8 +49,15 @@ func (a *api) sendPair(c *gin.Context, p accounts.Pair) {
 // SameSite=Strict keeps other sites from sending it; the CSRF check in
 // refreshInput covers same-site but cross-origin pages.
 func (a *api) setRefreshCookie(c *gin.Context, value string, maxAge int) {
+	a.setCookie(c, refreshCookie, value, cookiePath, maxAge)
+}
+
+// setCookie sets one of the service's cookies, all out of JavaScript's reach
+// (HttpOnly), HTTPS-only unless AUTH_COOKIE_INSECURE, never sent by other
+// sites (SameSite=Strict) and scoped to path.
+func (a *api) setCookie(c *gin.Context, name, value, path string, maxAge int) {
 	http.SetCookie(c.Writer, &http.Cookie{
-		Name: refreshCookie, Value: value, Path: cookiePath, MaxAge: maxAge,
+		Name: name, Value: value, Path: path, MaxAge: maxAge,
 		HttpOnly: true, Secure: !a.Cookie.Insecure, SameSite: http.SameSiteStrictMode,
 	})
 }

@@ -42,6 +42,8 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
+	// Limits are the configurable per-session and per-user limits.
+	Limits Limits
 	// Cookie configures the refresh-token cookie mode (see cookie.go).
 	Cookie CookieMode
 	// CORSOrigins are the browser origins allowed to call the API.
@@ -56,6 +58,7 @@ type api struct {
 	// Throttle guards, one per policy; attach with one line per route, e.g.
 	// r.POST("/api-token-auth", a.loginThrottle, handle(a.apiTokenAuth)).
 	loginThrottle, registerThrottle, resetThrottle, passwordThrottle gin.HandlerFunc
+	uploadThrottle                                                   gin.HandlerFunc
 }
 
 // handle adapts a handler that returns an error.

@@ -29,6 +29,7 @@ func New(d Deps) (http.Handler, error) {
 
 	a := &api{Deps: d, proxies: parsePrefixes(d.TrustedProxies), auth: &middleware.Auth{Bearer: d.Accounts, Key: d.Accounts}}
 	a.loginThrottle, a.registerThrottle, a.resetThrottle, a.passwordThrottle = throttleGuards(d.Throttle)
+	a.uploadThrottle = uploadGuard(d.Throttle, d.Limits.Uploads)
 	authed := a.auth.Require(middleware.Authenticated)
 	staff := a.auth.Require(middleware.Staff)
 
@@ -70,7 +71,7 @@ func New(d Deps) (http.Handler, error) {
 	g.DELETE("/sessions/:id", authed, handle(a.endSession))
 	g.GET("/keys", authed, handle(a.listKeys))
 	g.DELETE("/keys/:id", authed, handle(a.deleteKey))
-	g.PUT("/profile/picture", authed, handle(a.putPicture))
+	g.PUT("/profile/picture", authed, a.uploadThrottle, handle(a.putPicture))
 	g.DELETE("/profile/picture", authed, handle(a.deletePicture))
 
 	r.GET("/media/profile_pictures/:name", a.servePicture)

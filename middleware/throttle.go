@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -29,56 +30,108 @@ type counter struct {
 	rule throttle.Rule
 }
 
-// Guard limits a route by p. It counts the attempt before the handler runs
-// (so a burst of concurrent requests cannot all slip under the limit between
-// check and count) and takes the count back afterwards when the answer does
-// not count under p (a successful login, our own 5xx). Over the limit the
-// answer is 429 with Retry-After set to the seconds until the fullest window
-// ends. If the counter store fails the request goes on (fail open) and the
-// failure is logged: an outage of Redis must not lock every user out.
+// Guard limits a route by p: per client IP, then per the body field p.Field.
 func (t *Throttle) Guard(p throttle.Policy) gin.HandlerFunc {
+	return t.guard(p, func(c *gin.Context) string {
+		if p.Field == "" {
+			return ""
+		}
+		v := BodyField(c, p.Field)
+		if v != "" && p.Normalize != nil {
+			v = p.Normalize(v)
+		}
+		return v
+	})
+}
+
+// GuardUser limits an authenticated route by p, per client IP and per the
+// user the request acts as (mount it after Auth.Require).
+func (t *Throttle) GuardUser(p throttle.Policy) gin.HandlerFunc {
+	return t.guard(p, func(c *gin.Context) string {
+		if pr := PrincipalFrom(c); pr != nil {
+			return "user:" + strconv.FormatInt(pr.User.ID, 10)
+		}
+		return ""
+	})
+}
+
+// guard counts the attempt before the handler runs (so a burst of
+// concurrent requests cannot all slip under the limit between check and
+// count) and takes the count back afterwards when the answer does not count
+// under p (a successful login, our own 5xx). The per-IP counter is taken
+// first: a request it refuses never reaches the subject's counter, so a
+// flood of made-up usernames from one address creates no per-username keys.
+// Over a limit the answer is 429 with Retry-After set to the seconds until
+// the refusing window ends. If the counter store fails the request goes on
+// (fail open) and the failure is logged: an outage of Redis must not lock
+// every user out.
+func (t *Throttle) guard(p throttle.Policy, subject func(*gin.Context) string) gin.HandlerFunc {
 	if t == nil || t.Limiter == nil {
 		return func(c *gin.Context) { c.Next() }
 	}
 	return func(c *gin.Context) {
 		ctx := c.Request.Context()
-		counters := []counter{{key: p.Name + ":ip:" + throttle.IPKey(c.ClientIP()), rule: p.PerIP}}
-		if p.PerSubject.Limit > 0 && p.Field != "" {
-			if v := BodyField(c, p.Field); v != "" {
-				if p.Normalize != nil {
-					v = p.Normalize(v)
-				}
+		var counters []counter
+		if p.PerIP.Limit > 0 {
+			counters = append(counters, counter{key: p.Name + ":ip:" + throttle.IPKey(c.ClientIP()), rule: p.PerIP})
+		}
+		if p.PerSubject.Limit > 0 {
+			if v := subject(c); v != "" {
 				counters = append(counters, counter{key: p.Name + ":" + p.Field + ":" + subjectKey(v), rule: p.PerSubject})
 			}
 		}
 		hits := make([]throttle.Hit, 0, len(counters))
-		retry := 0
 		for _, k := range counters {
-			h, err := t.Limiter.Hit(ctx, k.key, k.rule.Window)
+			h, err := t.Limiter.Take(ctx, k.key, k.rule)
 			if err != nil {
 				Logger(c).ErrorContext(ctx, "throttle unavailable, request not limited", "policy", p.Name, "err", err)
 				continue
 			}
+			if h.Refused {
+				// A refused attempt is not an attempt: the counters taken
+				// before this one give their unit back.
+				t.undo(c, hits)
+				t.refuse(c, p.Name, h)
+				return
+			}
 			hits = append(hits, h)
-			if h.Count > k.rule.Limit {
-				retry = max(retry, throttle.RetryAfter(t.Now(), h.Reset))
-			}
-		}
-		if retry > 0 {
-			// A refused attempt is not an attempt: it must not push the
-			// window further for the other counter.
-			t.undo(c, hits)
-			if t.OnThrottled != nil {
-				t.OnThrottled(p.Name)
-			}
-			RenderError(c, apierr.Throttled(retry))
-			return
 		}
 		c.Next()
 		if !p.Counts(c.Writer.Status()) {
 			t.undo(c, hits)
 		}
 	}
+}
+
+// Take counts one attempt of the policy named name against subject under r,
+// for limits keyed by something only the handler knows (the session of a
+// refresh token). Every attempt counts. It returns the 429 to answer when
+// the window is full, nil otherwise (and when the counter store fails, which
+// is logged: fail open, as guard does).
+func (t *Throttle) Take(c *gin.Context, name, subject string, r throttle.Rule) error {
+	if t == nil || t.Limiter == nil || r.Limit <= 0 {
+		return nil
+	}
+	ctx := c.Request.Context()
+	h, err := t.Limiter.Take(ctx, name+":"+subjectKey(subject), r)
+	if err != nil {
+		Logger(c).ErrorContext(ctx, "throttle unavailable, request not limited", "policy", name, "err", err)
+		return nil
+	}
+	if h.Refused {
+		if t.OnThrottled != nil {
+			t.OnThrottled(name)
+		}
+		return apierr.Throttled(throttle.RetryAfter(t.Now(), h.Reset))
+	}
+	return nil
+}
+
+func (t *Throttle) refuse(c *gin.Context, policy string, h throttle.Hit) {
+	if t.OnThrottled != nil {
+		t.OnThrottled(policy)
+	}
+	RenderError(c, apierr.Throttled(throttle.RetryAfter(t.Now(), h.Reset)))
 }
 
 func (t *Throttle) undo(c *gin.Context, hits []throttle.Hit) {

@@ -42,14 +42,21 @@ func NewMemory(now func() time.Time, maxKeys int) *Memory {
 	return &Memory{now: now, maxKeys: maxKeys, buckets: make(map[string]*bucket)}
 }
 
-// Hit implements Limiter.
-func (m *Memory) Hit(_ context.Context, key string, w time.Duration) (Hit, error) {
+// Take implements Limiter.
+func (m *Memory) Take(_ context.Context, key string, r Rule) (Hit, error) {
 	now := m.now()
-	name, reset := window(key, now, w)
+	name, reset := window(key, now, r.Window)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.sweep(now)
 	b := m.buckets[name]
+	var n int64
+	if b != nil {
+		n = b.count
+	}
+	if n >= r.Limit {
+		return Hit{Count: n, Refused: true, Reset: reset}, nil
+	}
 	if b == nil {
 		if len(m.buckets) >= m.maxKeys {
 			m.evictOne()
@@ -65,8 +72,10 @@ func (m *Memory) Hit(_ context.Context, key string, w time.Duration) (Hit, error
 func (m *Memory) Undo(_ context.Context, h Hit) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if b := m.buckets[h.bucket]; b != nil && b.count > 0 {
-		b.count--
+	if b := m.buckets[h.bucket]; b != nil {
+		if b.count--; b.count <= 0 {
+			delete(m.buckets, h.bucket)
+		}
 	}
 	return nil
 }

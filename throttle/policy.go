@@ -20,7 +20,8 @@ type Policy struct {
 	// cannot triple the guesses by taking turns between them.
 	Name string
 	// PerIP limits each client address (IPv6: each /64, the block one
-	// subscriber usually holds).
+	// subscriber usually holds). A zero Limit disables it. It is checked
+	// before PerSubject, and a request it refuses touches no other counter.
 	PerIP Rule
 	// PerSubject limits each value of the body field Field, after Normalize.
 	// A zero Limit disables it.
@@ -37,13 +38,12 @@ type Policy struct {
 // documented in SECURITY.md.
 var (
 	// Login is failed logins on POST /api/auth/token/, /api-token-auth/ and
-	// /api/accounts/login/: 10 a minute per IP, 5 a minute per username
-	// (NFKC + case folded, the same key the user table is unique on).
+	// /api/accounts/login/: 10 a minute per IP. The per-account limit (5 a
+	// minute) is the failure budget every password check of the account
+	// shares, kept by the account service (see Budget).
 	Login = Policy{
 		Name:         "login",
 		PerIP:        Rule{Limit: 10, Window: time.Minute},
-		PerSubject:   Rule{Limit: 5, Window: time.Minute},
-		Field:        "username",
 		FailuresOnly: true,
 	}
 	// Register is every registration attempt: 20 an hour per IP. Taken

@@ -27,39 +27,57 @@ func NewRedis(client *redis.Client, prefix string, now func() time.Time) *Redis 
 	return &Redis{client: client, prefix: prefix, now: now}
 }
 
-// hitScript increments the window's counter and gives it a TTL in the same
-// atomic step, so a key can never be left without one (a crash between a
-// separate INCR and EXPIRE would leave a counter that never expires). The
-// TTL only reclaims memory: the window itself is in the key name.
-var hitScript = redis.NewScript(`
-local n = redis.call('INCR', KEYS[1])
+// takeScript checks the window's counter against the limit (ARGV[2]) and
+// only below it increments the counter and gives it a TTL, all in one atomic
+// step: a refused event writes nothing (a flood of them must not fill an
+// LRU-bounded Redis with keys), and a key can never be left without a TTL
+// (a crash between a separate INCR and EXPIRE would leave a counter that
+// never expires). The TTL only reclaims memory: the window itself is in the
+// key name. It returns {count, refused}.
+var takeScript = redis.NewScript(`
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[2]) then
+  return {n, 1}
+end
+n = redis.call('INCR', KEYS[1])
 if redis.call('PTTL', KEYS[1]) < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
-return n
+return {n, 0}
 `)
 
-// undoScript decrements an existing counter only: after the key expired
-// there is nothing to take back, and DECR would create a key without TTL.
+// undoScript decrements an existing counter only (after the key expired
+// there is nothing to take back, and DECR would create a key without TTL),
+// and deletes it at zero, so an attempt that did not count leaves no key.
 var undoScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  return redis.call('DECR', KEYS[1])
+  local n = redis.call('DECR', KEYS[1])
+  if n <= 0 then
+    redis.call('DEL', KEYS[1])
+  end
+  return n
 end
 return 0
 `)
 
-// Hit implements Limiter.
-func (r *Redis) Hit(ctx context.Context, key string, w time.Duration) (Hit, error) {
+// Take implements Limiter.
+func (r *Redis) Take(ctx context.Context, key string, rule Rule) (Hit, error) {
 	now := r.now()
-	name, reset := window(r.prefix+key, now, w)
+	name, reset := window(r.prefix+key, now, rule.Window)
 	// Keep the key a little past the window's end so that instances whose
 	// clocks differ slightly still find it; never less than the window.
 	ttl := reset.Sub(now) + time.Second
-	n, err := hitScript.Run(ctx, r.client, []string{name}, ttl.Milliseconds()).Int64()
+	res, err := takeScript.Run(ctx, r.client, []string{name}, ttl.Milliseconds(), rule.Limit).Int64Slice()
 	if err != nil {
-		return Hit{}, fmt.Errorf("throttle: redis hit: %w", err)
+		return Hit{}, fmt.Errorf("throttle: redis take %s: %w", key, err)
 	}
-	return Hit{Count: n, Reset: reset, bucket: name}, nil
+	if len(res) != 2 {
+		return Hit{}, fmt.Errorf("throttle: redis take %s: unexpected answer %v", key, res)
+	}
+	if res[1] == 1 {
+		return Hit{Count: res[0], Refused: true, Reset: reset}, nil
+	}
+	return Hit{Count: res[0], Reset: reset, bucket: name}, nil
 }
 
 // Undo implements Limiter.

@@ -35,7 +35,7 @@ func TestRedisUndoAfterExpiryCreatesNothing(t *testing.T) {
 	c := &fakeClock{t: start}
 	l := throttle.NewRedis(client, prefix, c.Now)
 	ctx := context.Background()
-	h, err := l.Hit(ctx, "gone", time.Minute)
+	h, err := l.Take(ctx, "gone", big)
 	if err != nil {
 		t.Fatal(err)
 	}
