@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"os"
 	"runtime"
 	"slices"
 	"testing"
@@ -21,8 +22,12 @@ import (
 // order so drift in machine load hits all of them alike, and compares medians, which one slow
 // outlier cannot move.
 func TestLoginTimingDoesNotRevealUsers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("timing test runs real argon2id 150 times")
+	// Wall-clock medians move with machine load, so this runs only when
+	// asked (AUTH_TEST_TIMING=1, on a quiet machine). The default suite
+	// holds the same property deterministically: TestFailedLoginWorkIsTheSameForEveryUser
+	// counts the hashing work each kind of failure does.
+	if os.Getenv("AUTH_TEST_TIMING") != "1" {
+		t.Skip("timing test: set AUTH_TEST_TIMING=1 on a quiet machine to run it")
 	}
 	owasp := passwords.OWASP
 	s := testserver.New(t, testserver.Options{HashParams: &owasp})
