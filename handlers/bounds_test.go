@@ -88,13 +88,7 @@ func listKeys(t *testing.T, s *testserver.Server, auth testserver.Request) []map
 	auth.Method, auth.Path = http.MethodGet, pathKeys
 	r := s.Do(auth)
 	wantStatus(t, r, http.StatusOK)
-	res, _ := r.JSON(t)["results"].([]any)
-	out := make([]map[string]any, 0, len(res))
-	for _, v := range res {
-		m, _ := v.(map[string]any)
-		out = append(out, m)
-	}
-	return out
+	return resultsOf(t, r)
 }
 
 // TestAPIKeyListAndDelete: a user sees their keys (never the key or its

@@ -106,11 +106,9 @@ func pairOf(t *testing.T, r *testserver.Response) testserver.Pair {
 	return p
 }
 
-// sessionsOf lists the caller's sessions (first page).
-func sessionsOf(t *testing.T, s *testserver.Server, access string) []map[string]any {
+// resultsOf is the results array of a paginated answer.
+func resultsOf(t *testing.T, r *testserver.Response) []map[string]any {
 	t.Helper()
-	r := s.Do(testserver.Request{Method: http.MethodGet, Path: pathSessions, Bearer: access})
-	wantStatus(t, r, http.StatusOK)
 	res, _ := r.JSON(t)["results"].([]any)
 	out := make([]map[string]any, 0, len(res))
 	for _, v := range res {
@@ -118,6 +116,14 @@ func sessionsOf(t *testing.T, s *testserver.Server, access string) []map[string]
 		out = append(out, m)
 	}
 	return out
+}
+
+// sessionsOf lists the caller's sessions (first page).
+func sessionsOf(t *testing.T, s *testserver.Server, access string) []map[string]any {
+	t.Helper()
+	r := s.Do(testserver.Request{Method: http.MethodGet, Path: pathSessions, Bearer: access})
+	wantStatus(t, r, http.StatusOK)
+	return resultsOf(t, r)
 }
 
 // currentSessionID is the id of the session access belongs to.
