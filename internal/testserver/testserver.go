@@ -183,6 +183,9 @@ type Request struct {
 	ContentType string
 	Bearer      string
 	Header      map[string]string
+	// Values adds every value of each header in order (a header sent more
+	// than once).
+	Values map[string][]string
 	// Token sends "Authorization: Token <key>" (an API key).
 	Token string
 	// NoContract skips the OpenAPI check of the answer; only for requests
@@ -220,7 +223,16 @@ func (s *Server) Do(r Request) *Response {
 		req.Header.Set("Authorization", "Token "+r.Token)
 	}
 	for k, v := range r.Header {
+		if http.CanonicalHeaderKey(k) == "Host" {
+			req.Host = v // net/http sends req.Host, never a Host header field
+			continue
+		}
 		req.Header.Set(k, v)
+	}
+	for k, vs := range r.Values {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
 	}
 	resp, err := s.Client.Do(req)
 	if err != nil {
