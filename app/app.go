@@ -50,6 +50,8 @@ type App struct {
 	// Throttle is nil when AUTH_THROTTLE=off.
 	Throttle *middleware.Throttle
 	redis    *redis.Client
+	// stopSessions ends the background session count.
+	stopSessions func()
 }
 
 // Options tune New beyond the Config (tests).
@@ -96,7 +98,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		secret = s
 	}
 	// Metrics come first so the store can report its group commits; the
-	// session gauge reads the store, which exists by the first scrape.
+	// session count reads the store, which exists before the first count.
 	var store *models.Store
 	m, err := metrics.New(prometheus.NewRegistry(), func(ctx context.Context) (int64, error) {
 		return store.CountLiveSessions(ctx, o.Now())
@@ -153,7 +155,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
 		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
 		Pictures: pictures.New(filepath.Join(cfg.DataDir, "media", "profile_pictures"), 2),
-		Tokens:   a.Tokens, Issuer: cfg.Issuer,
+		Tokens:   a.Tokens, Issuer: cfg.Issuer, PublicURL: cfg.PublicURL,
 		Throttle: a.Throttle, CORSOrigins: cfg.CORSOrigins,
 		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken,
 		Cookie: handlers.CookieMode{On: cfg.RefreshCookie, Insecure: cfg.CookieInsecure,
@@ -164,7 +166,23 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a.watchKeys()
+	a.watchSessions(ctx)
 	return a, nil
+}
+
+// watchSessions counts the live sessions once now, then in the background
+// every metrics.SessionsInterval; Close stops it before the store closes.
+func (a *App) watchSessions(ctx context.Context) {
+	if err := a.Metrics.RefreshSessions(ctx); err != nil {
+		a.Log.Warn("count active sessions failed", "err", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Metrics.WatchSessions(ctx, metrics.SessionsInterval)
+	}()
+	a.stopSessions = func() { cancel(); <-done }
 }
 
 // writable creates dir if needed and checks that a file can be written in it.
@@ -189,6 +207,9 @@ func (a *App) Close() error {
 	}
 	if a.stopKeys != nil {
 		a.stopKeys()
+	}
+	if a.stopSessions != nil {
+		a.stopSessions()
 	}
 	if a.Mail != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), max(a.Config.ShutdownWait, time.Second))

@@ -23,10 +23,14 @@ type Config struct {
 	SigningAlg     string // AUTH_SIGNING_ALG
 	SigningKeyFile string // AUTH_SIGNING_KEY_FILE
 
-	AccessTTL    time.Duration // AUTH_ACCESS_TTL
-	RefreshTTL   time.Duration // AUTH_REFRESH_TTL
-	ReuseGrace   time.Duration // AUTH_REFRESH_REUSE_GRACE
-	Issuer       string        // AUTH_ISSUER
+	AccessTTL  time.Duration // AUTH_ACCESS_TTL
+	RefreshTTL time.Duration // AUTH_REFRESH_TTL
+	ReuseGrace time.Duration // AUTH_REFRESH_REUSE_GRACE
+	Issuer     string        // AUTH_ISSUER
+	// PublicURL is the service's own external base URL (scheme, host, any
+	// path prefix), used for the discovery document's URLs instead of the
+	// request's Host header.
+	PublicURL    string        // AUTH_PUBLIC_URL
 	Audience     string        // AUTH_AUDIENCE
 	Leeway       time.Duration // AUTH_LEEWAY
 	ResetTTL     time.Duration // AUTH_RESET_TTL
@@ -97,6 +101,7 @@ func Load(getenv func(string) string) (Config, error) {
 	p.dur("AUTH_REFRESH_TTL", &c.RefreshTTL)
 	p.dur("AUTH_REFRESH_REUSE_GRACE", &c.ReuseGrace)
 	p.str("AUTH_ISSUER", &c.Issuer)
+	p.str("AUTH_PUBLIC_URL", &c.PublicURL)
 	p.str("AUTH_AUDIENCE", &c.Audience)
 	p.dur("AUTH_LEEWAY", &c.Leeway)
 	p.dur("AUTH_RESET_TTL", &c.ResetTTL)
@@ -176,6 +181,13 @@ func (c *Config) Validate() error {
 		// iss is compared byte for byte: "https://a/" and "https://a" differ,
 		// and discovery clients build URLs from the issuer.
 		return bad("AUTH_ISSUER", "must not end with a slash")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(c.PublicURL, "/") {
+			return bad("AUTH_PUBLIC_URL", "want the service's external http(s) base URL, e.g. https://auth.example.com, without a trailing slash")
+		}
 	}
 	if c.SigningKeyFile != "" && c.SigningAlg == "HS256" {
 		return bad("AUTH_SIGNING_KEY_FILE", "is for RS256, ES256 or EdDSA; set AUTH_SIGNING_ALG too")
