@@ -61,6 +61,10 @@ type Options struct {
 	Now func() time.Time
 	// HashParams overrides the argon2id parameters (tests use cheap ones).
 	HashParams *passwords.Params
+	// ManualKeyReload turns the key poller off: keys are re-read only by
+	// ReloadKeys, so a test decides exactly when each instance sees a
+	// rotation.
+	ManualKeyReload bool
 }
 
 // New opens the database and builds every component.
@@ -118,9 +122,15 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a.Keys = ks
+	var unknownKID func()
+	if ks != nil {
+		// a.Tokens is set below, before the handler exists to call this.
+		unknownKID = func() { ks.ReloadForUnknownKID(a.Tokens) }
+	}
 	a.Tokens, err = tokens.New(tokens.Options{
 		Keys:   keys,
 		Issuer: cfg.Issuer, Audience: cfg.Audience, Leeway: cfg.Leeway, Now: o.Now,
+		UnknownKID: unknownKID,
 	})
 	if err != nil {
 		store.Close()
@@ -165,7 +175,9 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.watchKeys()
+	if !o.ManualKeyReload {
+		a.watchKeys()
+	}
 	a.watchSessions(ctx)
 	return a, nil
 }

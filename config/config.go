@@ -22,6 +22,9 @@ type Config struct {
 	SecretKey      string // AUTH_SECRET_KEY; empty: generated once under DataDir
 	SigningAlg     string // AUTH_SIGNING_ALG
 	SigningKeyFile string // AUTH_SIGNING_KEY_FILE
+	// KeyPublishDelay is how long "keys rotate" publishes a new key before
+	// it signs, so every instance's poller has loaded it first.
+	KeyPublishDelay time.Duration // AUTH_KEY_PUBLISH_DELAY
 
 	AccessTTL  time.Duration // AUTH_ACCESS_TTL
 	RefreshTTL time.Duration // AUTH_REFRESH_TTL
@@ -64,6 +67,10 @@ type Config struct {
 	DBMaxConns int // AUTH_DB_MAX_CONNS
 }
 
+// DefaultKeyPublishDelay is five key polls (app.KeyPollInterval, 1 s): an
+// instance that misses a poll or two still loads a new key before it signs.
+const DefaultKeyPublishDelay = 5 * time.Second
+
 // Defaults returns the contract's defaults.
 func Defaults() Config {
 	return Config{
@@ -71,6 +78,7 @@ func Defaults() Config {
 		DatabaseURL:       "sqlite://data/auth.db",
 		DataDir:           "data",
 		SigningAlg:        "HS256",
+		KeyPublishDelay:   DefaultKeyPublishDelay,
 		AccessTTL:         30 * time.Minute,
 		RefreshTTL:        24 * time.Hour,
 		ReuseGrace:        10 * time.Second,
@@ -97,6 +105,7 @@ func Load(getenv func(string) string) (Config, error) {
 	p.str("AUTH_SECRET_KEY", &c.SecretKey)
 	p.str("AUTH_SIGNING_ALG", &c.SigningAlg)
 	p.str("AUTH_SIGNING_KEY_FILE", &c.SigningKeyFile)
+	p.dur("AUTH_KEY_PUBLISH_DELAY", &c.KeyPublishDelay)
 	p.dur("AUTH_ACCESS_TTL", &c.AccessTTL)
 	p.dur("AUTH_REFRESH_TTL", &c.RefreshTTL)
 	p.dur("AUTH_REFRESH_REUSE_GRACE", &c.ReuseGrace)
@@ -181,6 +190,12 @@ func (c *Config) Validate() error {
 		// iss is compared byte for byte: "https://a/" and "https://a" differ,
 		// and discovery clients build URLs from the issuer.
 		return bad("AUTH_ISSUER", "must not end with a slash")
+	}
+	// Below two polls an instance that misses one would meet the key first
+	// in a token (it still reloads then, but that is the slow path); past an
+	// hour it is a typo, and "keys rotate --now" exists for emergencies.
+	if c.KeyPublishDelay < 2*time.Second || c.KeyPublishDelay > time.Hour {
+		return bad("AUTH_KEY_PUBLISH_DELAY", "must be between 2s and 1h (use \"keys rotate --now\" for an immediate switch)")
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)

@@ -65,6 +65,8 @@ type Options struct {
 	HashParams *passwords.Params
 	// Log receives the service's logs; nil: discarded.
 	Log io.Writer
+	// ManualKeyReload: no key poller; the test calls App.ReloadKeys.
+	ManualKeyReload bool
 }
 
 // Server is a running service.
@@ -126,7 +128,8 @@ func New(t testing.TB, o Options) *Server {
 	}
 	// The same wrapping as main's logger, so request ids reach the lines.
 	log := slog.New(middleware.ContextHandler{Handler: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})})
-	a, err := app.New(context.Background(), cfg, app.Options{Log: log, Now: o.Clock.Now, HashParams: o.HashParams})
+	a, err := app.New(context.Background(), cfg, app.Options{Log: log, Now: o.Clock.Now, HashParams: o.HashParams,
+		ManualKeyReload: o.ManualKeyReload})
 	if err != nil {
 		t.Fatalf("start app: %v", err)
 	}
