@@ -155,7 +155,7 @@ func (k *Keystore) Rotate(ctx context.Context, immediate bool) (*tokens.Key, tim
 		from = from.Add(k.o.PublishDelay)
 	}
 	key, err := k.add(ctx, nil, false, from)
-	return key, from, err
+	return key, from.UTC().Truncate(time.Second), err
 }
 
 // Retire drops key kid at once (see models.RetireSigningKey) and returns the
@@ -178,7 +178,10 @@ func (k *Keystore) add(ctx context.Context, priv crypto.Signer, onlyIfNone bool,
 	if err != nil {
 		return nil, err
 	}
-	from = from.UTC()
+	// Whole seconds: a database that stores microseconds and rounds (as
+	// PostgreSQL does) must not push the signing time past the clock that
+	// chose it, and "signs from" prints exactly.
+	from = from.UTC().Truncate(time.Second)
 	row.NotBefore = &from
 	if err := k.o.DB.AddSigningKey(ctx, row, onlyIfNone, from.Add(k.o.MaxTokenLife)); err != nil {
 		return nil, err

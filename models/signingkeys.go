@@ -147,7 +147,9 @@ var ErrKeyUnknown = errors.New("no such signing key (or it is already retired or
 //
 // It returns the kid of the key that signs from now on.
 func (s *Store) RetireSigningKey(ctx context.Context, alg, kid string, now time.Time, fresh *SigningKey) (string, error) {
-	now = now.UTC()
+	// Whole seconds, as keystore's signing times: stored and read back,
+	// "now" must not land after the clock that chose it.
+	now = now.UTC().Truncate(time.Second)
 	var signer string
 	err := s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.lockKeys(tx); err != nil {

@@ -215,8 +215,69 @@ func TestRotationSeamlessUnderTraffic(t *testing.T) {
 	}
 	reload(t, b)
 	tr.await(8)
-	tr.halt(t)
 	if kb := b.App.Tokens.Keys().Signing.ID; kb != newKid {
 		t.Errorf("B signs with %s, want %s", kb, newKid)
+	}
+	// Publishing first made the unknown-kid fallback unnecessary.
+	if na, nb := a.App.Keys.UnknownKIDReloads(), b.App.Keys.UnknownKIDReloads(); na != 0 || nb != 0 {
+		t.Errorf("unknown-kid reloads during a planned rotation: A %d, B %d, want 0", na, nb)
+	}
+
+	// Emergency rotation on B: signs at once, A has not polled. A meets
+	// the kid in B's tokens and reloads once instead of refusing them.
+	out.Reset()
+	if code, err := b.App.Keys.Command(ctx, []string{"rotate", "--now"}, &out, &errOut); code != 0 || err != nil {
+		t.Fatalf("keys rotate --now: %d %v %s", code, err, errOut.String())
+	}
+	reload(t, b)
+	tr.await(8)
+	urgentKid := b.App.Tokens.Keys().Signing.ID
+	if urgentKid == newKid || a.App.Tokens.Keys().Verifying[urgentKid] == nil {
+		t.Errorf("after rotate --now: B signs with %s (was %s); A knows it: %v", urgentKid, newKid, a.App.Tokens.Keys().Verifying[urgentKid] != nil)
+	}
+	// The clock has not moved: the limit allows one reload, and one was enough.
+	if n := a.App.Keys.UnknownKIDReloads(); n != 1 {
+		t.Errorf("A reloaded %d times for B's new kid, want 1", n)
+	}
+	tr.halt(t)
+}
+
+// TestRetireReachesOtherInstance: "keys retire" on one instance drops the
+// key everywhere at the next reload: tokens it signed are refused on both,
+// it leaves both JWKS, and the next key signs.
+func TestRetireReachesOtherInstance(t *testing.T) {
+	t.Parallel()
+	a, b := manualPair(t)
+	ctx := context.Background()
+	p := newUser(a, "retiree")
+	oldKid := kidOf(t, p.Access)
+	var out, errOut bytes.Buffer
+	if code, err := b.App.Keys.Command(ctx, []string{"retire", oldKid}, &out, &errOut); code != 0 || err != nil {
+		t.Fatalf("keys retire: %d %v %s", code, err, errOut.String())
+	}
+	reload(t, a)
+	reload(t, b)
+	for name, s := range map[string]*testserver.Server{"A": a, "B": b} {
+		if got := profile(s, p.Access); got != http.StatusUnauthorized {
+			t.Errorf("%s: token of the retired key answered %d, want 401", name, got)
+		}
+		if r := refresh(s, p.Refresh); r.Status != http.StatusUnauthorized {
+			t.Errorf("%s: refresh token of the retired key answered %d, want 401", name, r.Status)
+		}
+		if s.App.Tokens.Keys().Verifying[oldKid] != nil {
+			t.Errorf("%s still verifies with %s", name, oldKid)
+		}
+		r := s.Do(testserver.Request{Method: http.MethodGet, Path: "/.well-known/jwks.json"})
+		if strings.Contains(string(r.Body), oldKid) {
+			t.Errorf("%s still publishes %s: %s", name, oldKid, r.Body)
+		}
+	}
+	next := a.App.Tokens.Keys().Signing.ID
+	if next == oldKid || b.App.Tokens.Keys().Signing.ID != next || !strings.Contains(out.String(), next) {
+		t.Fatalf("after retire A signs with %s, B with %s; retire said %q", next, b.App.Tokens.Keys().Signing.ID, out.String())
+	}
+	q := a.Login("retiree", "Quartz-Velvet-93-Lantern")
+	if got := profile(b, q.Access); got != http.StatusOK {
+		t.Fatalf("B refuses a token of the key that took over: %d", got)
 	}
 }
