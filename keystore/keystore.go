@@ -258,7 +258,7 @@ func (k *Keystore) Load(ctx context.Context) (ks *tokens.KeySet, changed bool, e
 		if err != nil {
 			return nil, false, err
 		}
-		if signing == nil && !r.SignsFrom().After(now) {
+		if signing == nil && r.SignsAt(now) {
 			signing = key
 			fmt.Fprintf(&fp, "%s:signs;", r.KID)
 		} else {

@@ -124,8 +124,16 @@ func TestRotateNowAndList(t *testing.T) {
 	}
 	code, out = keysCmd(t, s, "rotate", "--now")
 	reloadKeys(t, s)
-	if kid := s.App.Tokens.Keys().Signing.ID; code != 0 || !strings.Contains(out, kid) {
-		t.Fatalf("rotate --now: %d %q; signs with %s", code, out, kid)
+	urgent := s.App.Tokens.Keys().Signing.ID
+	if code != 0 || !strings.Contains(out, urgent) {
+		t.Fatalf("rotate --now: %d %q; signs with %s", code, out, urgent)
+	}
+	// The key of the first rotation was overtaken: when its time comes it
+	// must not take signing back from the emergency key.
+	s.Clock.Advance(config.DefaultKeyPublishDelay + time.Second)
+	reloadKeys(t, s)
+	if kid := s.App.Tokens.Keys().Signing.ID; kid != urgent {
+		t.Fatalf("after the overtaken key's time: signs with %s, want %s", kid, urgent)
 	}
 	if code, _ := keysCmd(t, s, "rotate", "--later"); code != 2 {
 		t.Fatalf("rotate --later: exit %d, want 2 (usage)", code)

@@ -42,9 +42,16 @@ func (k *SigningKey) SignsFrom() time.Time {
 	return k.CreatedAt
 }
 
+// SignsAt reports whether the key may sign at now: its signing time has
+// come and it has not been retired (by a successor's signing time).
+func (k *SigningKey) SignsAt(now time.Time) bool {
+	return !k.SignsFrom().After(now) && (k.RetiredAt == nil || k.RetiredAt.After(now))
+}
+
 // SigningOrder sorts keys newest first by SignsFrom (then CreatedAt, then
-// kid, so every instance agrees): the first key whose SignsFrom has come
-// is the one that signs.
+// kid, so every instance agrees): the first key that SignsAt now is the
+// one that signs. (Two keys with one signing time never both sign: the
+// older one is retired at the newer one's signing time.)
 func SigningOrder(a, b SigningKey) int {
 	if c := b.SignsFrom().Compare(a.SignsFrom()); c != 0 {
 		return c
@@ -58,9 +65,10 @@ func SigningOrder(a, b SigningKey) int {
 // ErrKeyExists says AddSigningKey found nothing to do.
 var ErrKeyExists = errors.New("signing key already present")
 
-// AddSigningKey stores k as the newest key of its algorithm. The previous
-// newest key(s) retire when k starts signing (k.SignsFrom()) and verify
-// until notAfter. With onlyIfNone it
+// AddSigningKey stores k as the newest key of its algorithm. Every key that
+// would still sign when k starts (k.SignsFrom()) retires then and verifies
+// until notAfter: the current key, and a pending key of an earlier
+// rotation that k overtakes ("rotate --now" after "rotate"). With onlyIfNone it
 // does nothing when a current key already exists (first start of several
 // instances at once: one generates, the others use its key). It also does
 // nothing when k's kid is already stored (the same key file imported again).
@@ -91,7 +99,7 @@ func (s *Store) AddSigningKey(ctx context.Context, k *SigningKey, onlyIfNone boo
 				return ErrKeyExists
 			}
 		}
-		if err := tx.Model(&SigningKey{}).Where("alg = ? AND retired_at IS NULL AND (not_after IS NULL OR not_after > ?)", k.Alg, now).
+		if err := tx.Model(&SigningKey{}).Where("alg = ? AND (retired_at IS NULL OR retired_at > ?) AND (not_after IS NULL OR not_after > ?)", k.Alg, now, now).
 			Updates(map[string]any{"retired_at": now, "not_after": notAfter}).Error; err != nil {
 			return fmt.Errorf("retire signing key: %w", err)
 		}
@@ -164,7 +172,7 @@ func (s *Store) RetireSigningKey(ctx context.Context, alg, kid string, now time.
 		if i < 0 {
 			return ErrKeyUnknown
 		}
-		cur := slices.IndexFunc(rows, func(r SigningKey) bool { return !r.SignsFrom().After(now) })
+		cur := slices.IndexFunc(rows, func(r SigningKey) bool { return r.SignsAt(now) })
 		drop := func(kid string) error {
 			err := tx.Model(&SigningKey{}).Where("kid = ?", kid).
 				Updates(map[string]any{"not_after": now, "retired_at": gorm.Expr("COALESCE(retired_at, ?)", now)}).Error
@@ -177,37 +185,45 @@ func (s *Store) RetireSigningKey(ctx context.Context, alg, kid string, now time.
 			return err
 		}
 		rest := slices.Delete(slices.Clone(rows), i, i+1)
-		newest := ""
+		// A pending key will sign later: its time is ahead and no
+		// successor retires it before it begins.
+		pending := func(r SigningKey) bool {
+			return r.SignsFrom().After(now) && (r.RetiredAt == nil || r.RetiredAt.After(r.SignsFrom()))
+		}
+		next := slices.IndexFunc(rest, pending) // the newest pending key, if any
+		end := ""                               // the key that ends the chain from now on
 		switch {
-		case i == cur && i > 0: // the signer, with pending keys ahead of it
-			newest = rest[0].KID // the newest pending key takes over now
-			for _, r := range rest[1:i] {
-				if err := drop(r.KID); err != nil {
-					return err
+		case i == cur && next >= 0: // the signer: the newest pending key takes over now
+			end = rest[next].KID
+			for _, r := range rest[next+1:] {
+				if pending(r) { // overtaken; it has signed nothing
+					if err := drop(r.KID); err != nil {
+						return err
+					}
 				}
 			}
-			if err := tx.Model(&SigningKey{}).Where("kid = ?", newest).Update("not_before", now).Error; err != nil {
-				return fmt.Errorf("promote signing key %s: %w", newest, err)
+			if err := tx.Model(&SigningKey{}).Where("kid = ?", end).Update("not_before", now).Error; err != nil {
+				return fmt.Errorf("promote signing key %s: %w", end, err)
 			}
-			signer = newest
+			signer = end
 		case i == cur || cur < 0: // the signer and nothing pending: a fresh key
 			fresh.NotBefore, fresh.RetiredAt, fresh.NotAfter = &now, nil, nil
 			if err := tx.Create(fresh).Error; err != nil {
 				return fmt.Errorf("store signing key: %w", err)
 			}
-			signer, newest = fresh.KID, fresh.KID
+			signer, end = fresh.KID, ""
 		default: // pending or verify-only: the signer stays
-			signer = rows[cur].KID
-			if len(rest) > 0 {
-				newest = rest[0].KID
+			signer, end = rows[cur].KID, rows[cur].KID
+			if next >= 0 {
+				end = rest[next].KID
 			}
 		}
-		// The newest key left ends the chain: it must not be scheduled to
-		// retire in favour of a key that is gone.
-		if newest != "" {
-			if err := tx.Model(&SigningKey{}).Where("kid = ?", newest).
+		// The key that ends the chain must not be scheduled to retire in
+		// favour of a key that is gone.
+		if end != "" {
+			if err := tx.Model(&SigningKey{}).Where("kid = ?", end).
 				Updates(map[string]any{"retired_at": nil, "not_after": nil}).Error; err != nil {
-				return fmt.Errorf("keep signing key %s: %w", newest, err)
+				return fmt.Errorf("keep signing key %s: %w", end, err)
 			}
 		}
 		return nil
