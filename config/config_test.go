@@ -93,6 +93,13 @@ func TestLoadBadValues(t *testing.T) {
 		{"AUTH_SIGNING_KEY_FILE", "/etc/authsvc/key.pem"}, // with the default HS256
 		{"AUTH_RESET_URL", "javascript:alert(1)"},
 		{"AUTH_MAIL_FROM", "not an address"},
+		{"AUTH_PUBLIC_URL", "auth.example.com"},
+		{"AUTH_PUBLIC_URL", "https://auth.example.com/"},
+		{"AUTH_PUBLIC_URL", "https://auth.example.com?x=1"},
+		{"AUTH_PUBLIC_URL", "ftp://auth.example.com"},
+		{"AUTH_KEY_PUBLISH_DELAY", "1s"}, // under two polls
+		{"AUTH_KEY_PUBLISH_DELAY", "2h"},
+		{"AUTH_KEY_PUBLISH_DELAY", "soon"},
 	}
 	for _, c := range cases {
 		t.Run(c.name+"="+c.value, func(t *testing.T) {
