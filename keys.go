@@ -10,7 +10,7 @@ import (
 	"authsvc/config"
 )
 
-// keysCommand runs "authsvc keys list|rotate" against the configured database.
+// keysCommand runs "authsvc keys list|rotate|retire" against the configured database.
 func keysCommand(cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) (int, error) {
 	ctx := context.Background()
 	a, err := app.New(ctx, cfg, app.Options{Log: log})

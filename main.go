@@ -43,7 +43,7 @@ commands:
   migrate    create or upgrade the database schema, then exit
   backup PATH  write a consistent copy of the SQLite database to PATH (safe while serving)
   import-django --from PATH_OR_DSN   import users from a Django auth_user table
-  keys       list|rotate the asymmetric signing keys
+  keys       list|rotate [--now]|retire KID: the asymmetric signing keys
 ` + manage.Usage + `  version    print the version
   help       show this text
 

@@ -52,6 +52,8 @@ type App struct {
 	// Throttle is nil when AUTH_THROTTLE=off.
 	Throttle *middleware.Throttle
 	redis    *redis.Client
+	// stopSessions ends the background session count.
+	stopSessions func()
 }
 
 // Options tune New beyond the Config (tests).
@@ -63,6 +65,10 @@ type Options struct {
 	HashParams *passwords.Params
 	// AccountHooks are test seams passed to accounts.Options.Hooks.
 	AccountHooks accounts.Hooks
+	// ManualKeyReload turns the key poller off: keys are re-read only by
+	// ReloadKeys, so a test decides exactly when each instance sees a
+	// rotation.
+	ManualKeyReload bool
 }
 
 // RefreshPendingImports tells the hasher the highest PBKDF2 iteration count
@@ -113,7 +119,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		secret = s
 	}
 	// Metrics come first so the store can report its group commits; the
-	// session gauge reads the store, which exists by the first scrape.
+	// session count reads the store, which exists before the first count.
 	var store *models.Store
 	m, err := metrics.New(prometheus.NewRegistry(), func(ctx context.Context) (int64, error) {
 		return store.CountLiveSessions(ctx, o.Now())
@@ -134,9 +140,15 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a.Keys = ks
+	var unknownKID func()
+	if ks != nil {
+		// a.Tokens is set below, before the handler exists to call this.
+		unknownKID = func() { ks.ReloadForUnknownKID(a.Tokens) }
+	}
 	a.Tokens, err = tokens.New(tokens.Options{
 		Keys:   keys,
 		Issuer: cfg.Issuer, Audience: cfg.Audience, Leeway: cfg.Leeway, Now: o.Now,
+		UnknownKID: unknownKID,
 	})
 	if err != nil {
 		store.Close()
@@ -182,7 +194,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
 		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
 		Pictures: a.Pictures,
-		Tokens:   a.Tokens, Issuer: cfg.Issuer,
+		Tokens:   a.Tokens, Issuer: cfg.Issuer, PublicURL: cfg.PublicURL,
 		Throttle: a.Throttle, CORSOrigins: cfg.CORSOrigins,
 		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken,
 		Cookie: handlers.CookieMode{On: cfg.RefreshCookie, Insecure: cfg.CookieInsecure,
@@ -193,8 +205,26 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.watchKeys()
+	if !o.ManualKeyReload {
+		a.watchKeys()
+	}
+	a.watchSessions(ctx)
 	return a, nil
+}
+
+// watchSessions counts the live sessions once now, then in the background
+// every metrics.SessionsInterval; Close stops it before the store closes.
+func (a *App) watchSessions(ctx context.Context) {
+	if err := a.Metrics.RefreshSessions(ctx); err != nil {
+		a.Log.Warn("count active sessions failed", "err", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.Metrics.WatchSessions(ctx, metrics.SessionsInterval)
+	}()
+	a.stopSessions = func() { cancel(); <-done }
 }
 
 // writable creates dir if needed and checks that a file can be written in it.
@@ -219,6 +249,9 @@ func (a *App) Close() error {
 	}
 	if a.stopKeys != nil {
 		a.stopKeys()
+	}
+	if a.stopSessions != nil {
+		a.stopSessions()
 	}
 	if a.Mail != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), max(a.Config.ShutdownWait, time.Second))

@@ -12,7 +12,10 @@ import (
 )
 
 // KeyPollInterval is how often every instance re-reads the signing keys, so
-// a rotation made anywhere is in force everywhere within about a second.
+// a key published anywhere is known everywhere within about a second. The
+// default AUTH_KEY_PUBLISH_DELAY (config.DefaultKeyPublishDelay) is five of
+// these: a rotated-in key signs only once every instance has had five
+// chances to load it.
 const KeyPollInterval = time.Second
 
 // signingKeys builds the key set for cfg.SigningAlg: the HS256 secret, or the
@@ -24,7 +27,7 @@ func signingKeys(ctx context.Context, cfg config.Config, store *models.Store, se
 	}
 	life := max(cfg.AccessTTL, cfg.RefreshTTL) + cfg.Leeway
 	ks, err := keystore.New(keystore.Options{DB: store, Alg: cfg.SigningAlg, Secret: []byte(secret),
-		MaxTokenLife: life, Now: o.Now, Log: o.Log})
+		MaxTokenLife: life, PublishDelay: cfg.KeyPublishDelay, Now: o.Now, Log: o.Log})
 	if err != nil {
 		return nil, nil, err
 	}

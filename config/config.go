@@ -22,11 +22,18 @@ type Config struct {
 	SecretKey      string // AUTH_SECRET_KEY; empty: generated once under DataDir
 	SigningAlg     string // AUTH_SIGNING_ALG
 	SigningKeyFile string // AUTH_SIGNING_KEY_FILE
+	// KeyPublishDelay is how long "keys rotate" publishes a new key before
+	// it signs, so every instance's poller has loaded it first.
+	KeyPublishDelay time.Duration // AUTH_KEY_PUBLISH_DELAY
 
-	AccessTTL    time.Duration // AUTH_ACCESS_TTL
-	RefreshTTL   time.Duration // AUTH_REFRESH_TTL
-	ReuseGrace   time.Duration // AUTH_REFRESH_REUSE_GRACE
-	Issuer       string        // AUTH_ISSUER
+	AccessTTL  time.Duration // AUTH_ACCESS_TTL
+	RefreshTTL time.Duration // AUTH_REFRESH_TTL
+	ReuseGrace time.Duration // AUTH_REFRESH_REUSE_GRACE
+	Issuer     string        // AUTH_ISSUER
+	// PublicURL is the service's own external base URL (scheme, host, any
+	// path prefix), used for the discovery document's URLs instead of the
+	// request's Host header.
+	PublicURL    string        // AUTH_PUBLIC_URL
 	Audience     string        // AUTH_AUDIENCE
 	Leeway       time.Duration // AUTH_LEEWAY
 	ResetTTL     time.Duration // AUTH_RESET_TTL
@@ -89,6 +96,10 @@ type Rate struct {
 	Window time.Duration
 }
 
+// DefaultKeyPublishDelay is five key polls (app.KeyPollInterval, 1 s): an
+// instance that misses a poll or two still loads a new key before it signs.
+const DefaultKeyPublishDelay = 5 * time.Second
+
 // Defaults returns the contract's defaults.
 func Defaults() Config {
 	return Config{
@@ -96,6 +107,7 @@ func Defaults() Config {
 		DatabaseURL:       "sqlite://data/auth.db",
 		DataDir:           "data",
 		SigningAlg:        "HS256",
+		KeyPublishDelay:   DefaultKeyPublishDelay,
 		AccessTTL:         30 * time.Minute,
 		RefreshTTL:        24 * time.Hour,
 		ReuseGrace:        10 * time.Second,
@@ -131,10 +143,12 @@ func Load(getenv func(string) string) (Config, error) {
 	p.str("AUTH_SECRET_KEY", &c.SecretKey)
 	p.str("AUTH_SIGNING_ALG", &c.SigningAlg)
 	p.str("AUTH_SIGNING_KEY_FILE", &c.SigningKeyFile)
+	p.dur("AUTH_KEY_PUBLISH_DELAY", &c.KeyPublishDelay)
 	p.dur("AUTH_ACCESS_TTL", &c.AccessTTL)
 	p.dur("AUTH_REFRESH_TTL", &c.RefreshTTL)
 	p.dur("AUTH_REFRESH_REUSE_GRACE", &c.ReuseGrace)
 	p.str("AUTH_ISSUER", &c.Issuer)
+	p.str("AUTH_PUBLIC_URL", &c.PublicURL)
 	p.str("AUTH_AUDIENCE", &c.Audience)
 	p.dur("AUTH_LEEWAY", &c.Leeway)
 	p.dur("AUTH_RESET_TTL", &c.ResetTTL)
@@ -224,6 +238,19 @@ func (c *Config) Validate() error {
 		// iss is compared byte for byte: "https://a/" and "https://a" differ,
 		// and discovery clients build URLs from the issuer.
 		return bad("AUTH_ISSUER", "must not end with a slash")
+	}
+	// Below two polls an instance that misses one would meet the key first
+	// in a token (it still reloads then, but that is the slow path); past an
+	// hour it is a typo, and "keys rotate --now" exists for emergencies.
+	if c.KeyPublishDelay < 2*time.Second || c.KeyPublishDelay > time.Hour {
+		return bad("AUTH_KEY_PUBLISH_DELAY", "must be between 2s and 1h (use \"keys rotate --now\" for an immediate switch)")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(c.PublicURL, "/") {
+			return bad("AUTH_PUBLIC_URL", "want the service's external http(s) base URL, e.g. https://auth.example.com, without a trailing slash")
+		}
 	}
 	if c.SigningKeyFile != "" && c.SigningAlg == "HS256" {
 		return bad("AUTH_SIGNING_KEY_FILE", "is for RS256, ES256 or EdDSA; set AUTH_SIGNING_ALG too")

@@ -105,6 +105,13 @@ func TestLoadBadValues(t *testing.T) {
 		{"AUTH_THROTTLE_UPLOADS", "many/1h"},
 		{"AUTH_THROTTLE_DEVICE", "-1/1m"},
 		{"AUTH_DEVICE_COOKIE_TTL", "1s"},
+		{"AUTH_PUBLIC_URL", "auth.example.com"},
+		{"AUTH_PUBLIC_URL", "https://auth.example.com/"},
+		{"AUTH_PUBLIC_URL", "https://auth.example.com?x=1"},
+		{"AUTH_PUBLIC_URL", "ftp://auth.example.com"},
+		{"AUTH_KEY_PUBLISH_DELAY", "1s"}, // under two polls
+		{"AUTH_KEY_PUBLISH_DELAY", "2h"},
+		{"AUTH_KEY_PUBLISH_DELAY", "soon"},
 	}
 	for _, c := range cases {
 		t.Run(c.name+"="+c.value, func(t *testing.T) {

@@ -95,6 +95,15 @@ func requiredField(v *apierr.Validation, name string, f accounts.Field) string {
 }
 
 func (a *api) token(c *gin.Context) error {
+	// In cookie mode the answer plants a refresh cookie, so a login is as
+	// much a cookie-changing request as a refresh: without the check, a
+	// form on another site could post the attacker's credentials and sign
+	// the victim's browser into the attacker's account (login CSRF).
+	if a.Cookie.On {
+		if err := a.checkCSRF(c); err != nil {
+			return err
+		}
+	}
 	username, password, err := credentials(c)
 	if err != nil {
 		return err
@@ -152,15 +161,20 @@ func (a *api) verify(c *gin.Context) error {
 }
 
 func (a *api) logout(c *gin.Context) error {
-	raw, _, err := a.refreshInput(c)
+	raw, fromCookie, err := a.refreshInput(c)
 	if err != nil {
 		return err
 	}
-	// The browser drops the cookie whatever the outcome: the session ends
-	// now, or the token was refused and is of no further use.
-	a.clearRefreshCookie(c)
 	if err := a.Accounts.Logout(c.Request.Context(), raw); err != nil {
+		// A refused logout leaves the cookie alone: anyone can make a
+		// browser post a bad body here (a cross-site form needs no
+		// cookie), and clearing on failure was a forced logout.
 		return err
+	}
+	// Clear the cookie only when it held the session that just ended: a
+	// body naming some other token must not end this browser's session.
+	if fromCookie || a.cookieHolds(c, raw) {
+		a.clearRefreshCookie(c)
 	}
 	okEmpty(c)
 	return nil

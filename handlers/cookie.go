@@ -46,8 +46,9 @@ func (a *api) sendPair(c *gin.Context, p accounts.Pair) {
 }
 
 // setRefreshCookie sets (maxAge > 0) or clears (maxAge < 0) the cookie.
-// SameSite=Strict keeps other sites from sending it; the CSRF check in
-// refreshInput covers same-site but cross-origin pages.
+// SameSite=Strict keeps other sites from sending it; the CSRF check (on
+// login, and in refreshInput) covers same-site but cross-origin pages and
+// keeps other sites from making the browser store a cookie of theirs.
 func (a *api) setRefreshCookie(c *gin.Context, value string, maxAge int) {
 	a.setCookie(c, refreshCookie, value, cookiePath, maxAge)
 }
@@ -60,6 +61,15 @@ func (a *api) setCookie(c *gin.Context, name, value, path string, maxAge int) {
 		Name: name, Value: value, Path: path, MaxAge: maxAge,
 		HttpOnly: true, Secure: !a.Cookie.Insecure, SameSite: http.SameSiteStrictMode,
 	})
+}
+
+// cookieHolds reports whether the request's refresh cookie is raw.
+func (a *api) cookieHolds(c *gin.Context, raw string) bool {
+	if !a.Cookie.On {
+		return false
+	}
+	v, err := c.Cookie(refreshCookie)
+	return err == nil && v != "" && v == raw
 }
 
 func (a *api) clearRefreshCookie(c *gin.Context) {

@@ -30,7 +30,11 @@ func refreshCookie(t *testing.T, r *testserver.Response) *http.Cookie {
 func loginCookie(t *testing.T, s *testserver.Server, name string) *http.Cookie {
 	t.Helper()
 	s.Register(name, "pw-Xk7#long-enough-1")
-	r := s.Post("/api/auth/token/", map[string]string{"username": name, "password": "pw-Xk7#long-enough-1"})
+	// A browser login: the SPA's origin and the CSRF header, which cookie
+	// mode requires of login as of refresh.
+	r := s.Do(testserver.Request{Method: http.MethodPost, Path: "/api/auth/token/",
+		JSON:   map[string]string{"username": name, "password": "pw-Xk7#long-enough-1"},
+		Header: map[string]string{"Origin": spaOrigin, "X-Requested-With": "XMLHttpRequest"}})
 	if r.Status != 200 {
 		t.Fatalf("login: %d %s", r.Status, r.Body)
 	}

@@ -36,6 +36,9 @@ type Deps struct {
 	// to derive it from the request.
 	Tokens *tokens.Service
 	Issuer string
+	// PublicURL is AUTH_PUBLIC_URL: the base of the discovery document's
+	// URLs when set.
+	PublicURL string
 	// Throttle limits login, registration and reset; nil: off.
 	Throttle *middleware.Throttle
 	// Metrics records requests and serves /metrics; nil: no metrics.

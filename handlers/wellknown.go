@@ -43,14 +43,20 @@ func (a *api) jwks(c *gin.Context) {
 // use to find the keys from the issuer URL alone (OpenID Connect Discovery
 // 1.0 / RFC 8414 field names).
 func (a *api) openIDConfiguration(c *gin.Context) {
-	iss := a.issuer(c)
+	iss, base, configured := a.discoveryURLs(c)
 	alg := a.Tokens.Keys().Signing.Alg
-	c.Header("Cache-Control", jwksMaxAge)
+	if configured {
+		c.Header("Cache-Control", jwksMaxAge)
+	} else {
+		// Built from this request's Host: no shared cache may keep it and
+		// hand it to someone who sent another Host.
+		c.Header("Cache-Control", "no-store")
+	}
 	c.JSON(http.StatusOK, gin.H{
 		"issuer":                                iss,
-		"jwks_uri":                              iss + "/.well-known/jwks.json",
-		"token_endpoint":                        iss + "/api/auth/token/",
-		"revocation_endpoint":                   iss + "/api/auth/token/blacklist/",
+		"jwks_uri":                              base + "/.well-known/jwks.json",
+		"token_endpoint":                        base + "/api/auth/token/",
+		"revocation_endpoint":                   base + "/api/auth/token/blacklist/",
 		"id_token_signing_alg_values_supported": []string{alg},
 		"token_endpoint_auth_methods_supported": []string{"none"},
 		"grant_types_supported":                 []string{"password", "refresh_token"},
@@ -60,11 +66,24 @@ func (a *api) openIDConfiguration(c *gin.Context) {
 	})
 }
 
-// issuer is AUTH_ISSUER, or the URL this request reached: the scheme from
-// TLS or, behind a trusted proxy, X-Forwarded-Proto.
-func (a *api) issuer(c *gin.Context) string {
-	if a.Issuer != "" {
-		return strings.TrimSuffix(a.Issuer, "/")
+// discoveryURLs gives the issuer and the base of the endpoint URLs. The
+// base is AUTH_PUBLIC_URL, else AUTH_ISSUER (an issuer is conventionally the
+// service's URL), else, with neither configured, the URL this request
+// reached: its Host and the scheme from TLS or, behind a trusted proxy only,
+// X-Forwarded-Proto (X-Forwarded-Host is never read). configured is false in
+// that last case. The issuer is AUTH_ISSUER, else the base.
+func (a *api) discoveryURLs(c *gin.Context) (issuer, base string, configured bool) {
+	switch {
+	case a.PublicURL != "":
+		base, configured = a.PublicURL, true
+	case a.Issuer != "":
+		base, configured = a.Issuer, true
+	default:
+		base = scheme(c, a.proxies) + "://" + c.Request.Host
 	}
-	return scheme(c, a.proxies) + "://" + c.Request.Host
+	issuer = a.Issuer
+	if issuer == "" {
+		issuer = base
+	}
+	return issuer, strings.TrimSuffix(base, "/"), configured
 }

@@ -1,7 +1,10 @@
 // Package keystore keeps the asymmetric signing keys in the database so that
 // every instance signs with the same current key and verifies with the same
 // set, and a rotation made anywhere (authsvc keys rotate) reaches every
-// instance within a poll interval, without restart. Private keys are stored
+// instance without restart and without a single refused token: a new key is
+// published at once and signs only PublishDelay later, by when every
+// instance's poller has loaded it; an instance that meets a kid it does not
+// know re-reads the keys once (rate-limited) before refusing. Private keys are stored
 // sealed with AES-256-GCM under a key derived from AUTH_SECRET_KEY with
 // HKDF, so every instance needs the same AUTH_SECRET_KEY and a database dump
 // alone does not give the keys away.
@@ -20,9 +23,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"authsvc/models"
 	"authsvc/tokens"
@@ -37,9 +44,19 @@ type Options struct {
 	// MaxTokenLife is how long a token may stay valid after it is signed
 	// (the longer TTL plus leeway): a retired key keeps verifying that long.
 	MaxTokenLife time.Duration
+	// PublishDelay is how long a rotated-in key is published (verifies
+	// everywhere, in the JWKS) before it signs: a few poll intervals, so
+	// every instance has loaded it first. "keys rotate --now" skips it.
+	PublishDelay time.Duration
 	Now          func() time.Time
 	Log          *slog.Logger
 }
+
+// UnknownKIDReloadEvery is the least time between two reloads caused by
+// tokens with a kid this instance does not know: enough to pick up a key
+// made elsewhere a moment ago, while a flood of tokens with made-up kids
+// costs the database at most one small query a second.
+const UnknownKIDReloadEvery = time.Second
 
 // Keystore reads and changes the key table.
 type Keystore struct {
@@ -49,6 +66,12 @@ type Keystore struct {
 	mu     sync.Mutex
 	parsed map[string]*tokens.Key // by kid: decrypting and parsing is done once per key
 	seen   string                 // fingerprint of the last key set handed out
+
+	// Unknown-kid reloads: one flight at a time, shared by every caller
+	// waiting on it, and none within UnknownKIDReloadEvery of the last.
+	flight     singleflight.Group
+	lastReload time.Time // guarded by mu
+	reloads    atomic.Int64
 }
 
 // New derives the sealing key and returns a Keystore.
@@ -100,14 +123,17 @@ func (k *Keystore) Bootstrap(ctx context.Context, keyFile string) error {
 		if err != nil {
 			return err
 		}
-		if len(rows) > 0 && rows[0].RetiredAt == nil {
+		if slices.ContainsFunc(rows, func(r models.SigningKey) bool { return r.RetiredAt == nil }) {
 			return nil
 		}
 		if priv, err = tokens.GenerateKey(k.o.Alg); err != nil {
 			return fmt.Errorf("generate %s key: %w", k.o.Alg, err)
 		}
 	}
-	key, err := k.add(ctx, priv, onlyIfNone)
+	// The first key, or an imported one (replacing the file and restarting
+	// is an emergency rotation): signs at once; instances that have not
+	// loaded it yet reload on its unknown kid.
+	key, err := k.add(ctx, priv, onlyIfNone, k.o.Now())
 	if errors.Is(err, models.ErrKeyExists) {
 		return nil
 	}
@@ -118,37 +144,74 @@ func (k *Keystore) Bootstrap(ctx context.Context, keyFile string) error {
 	return nil
 }
 
-// Rotate makes a freshly generated key current. The previous current key
-// keeps verifying (and stays in the JWKS) for MaxTokenLife.
-func (k *Keystore) Rotate(ctx context.Context) (*tokens.Key, error) {
-	priv, err := tokens.GenerateKey(k.o.Alg)
-	if err != nil {
-		return nil, fmt.Errorf("generate %s key: %w", k.o.Alg, err)
+// Rotate stores a freshly generated key that is published now and signs
+// from the returned time on: PublishDelay ahead, or now with immediate (an
+// emergency; instances that have not loaded it yet reload on its unknown
+// kid, so tokens still verify). The previous key signs until then, and
+// keeps verifying (and stays in the JWKS) for MaxTokenLife after.
+func (k *Keystore) Rotate(ctx context.Context, immediate bool) (*tokens.Key, time.Time, error) {
+	from := k.o.Now()
+	if !immediate {
+		from = from.Add(k.o.PublishDelay)
 	}
-	return k.add(ctx, priv, false)
+	key, err := k.add(ctx, nil, false, from)
+	return key, from.UTC().Truncate(time.Second), err
 }
 
-func (k *Keystore) add(ctx context.Context, priv crypto.Signer, onlyIfNone bool) (*tokens.Key, error) {
-	key, err := tokens.NewAsymmetricKey(k.o.Alg, priv)
+// Retire drops key kid at once (see models.RetireSigningKey) and returns the
+// kid that signs from now on. Every instance stops accepting tokens signed
+// with kid at its next poll; this one at once.
+func (k *Keystore) Retire(ctx context.Context, kid string) (string, error) {
+	fresh, _, err := k.row(nil)
+	if err != nil {
+		return "", err
+	}
+	signer, err := k.o.DB.RetireSigningKey(ctx, k.o.Alg, kid, k.o.Now(), fresh)
+	if err != nil {
+		return "", fmt.Errorf("retire %s: %w", kid, err)
+	}
+	return signer, nil
+}
+
+func (k *Keystore) add(ctx context.Context, priv crypto.Signer, onlyIfNone bool, from time.Time) (*tokens.Key, error) {
+	row, key, err := k.row(priv)
 	if err != nil {
 		return nil, err
+	}
+	// Whole seconds: a database that stores microseconds and rounds (as
+	// PostgreSQL does) must not push the signing time past the clock that
+	// chose it, and "signs from" prints exactly.
+	from = from.UTC().Truncate(time.Second)
+	row.NotBefore = &from
+	if err := k.o.DB.AddSigningKey(ctx, row, onlyIfNone, from.Add(k.o.MaxTokenLife)); err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+// row seals priv (nil: a freshly generated key) into a table row created now.
+func (k *Keystore) row(priv crypto.Signer) (*models.SigningKey, *tokens.Key, error) {
+	if priv == nil {
+		var err error
+		if priv, err = tokens.GenerateKey(k.o.Alg); err != nil {
+			return nil, nil, fmt.Errorf("generate %s key: %w", k.o.Alg, err)
+		}
+	}
+	key, err := tokens.NewAsymmetricKey(k.o.Alg, priv)
+	if err != nil {
+		return nil, nil, err
 	}
 	jwk, _ := key.PublicJWK()
 	pub, err := json.Marshal(jwk)
 	if err != nil {
-		return nil, fmt.Errorf("encode public key: %w", err)
+		return nil, nil, fmt.Errorf("encode public key: %w", err)
 	}
 	pemBytes, err := tokens.MarshalPrivateKeyPEM(priv)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	now := k.o.Now().UTC()
-	row := &models.SigningKey{KID: key.ID, Alg: key.Alg, PublicJWK: string(pub),
-		PrivateKey: k.seal(pemBytes, key.ID), CreatedAt: now}
-	if err := k.o.DB.AddSigningKey(ctx, row, onlyIfNone, now, now.Add(k.o.MaxTokenLife)); err != nil {
-		return nil, err
-	}
-	return key, nil
+	return &models.SigningKey{KID: key.ID, Alg: key.Alg, PublicJWK: string(pub),
+		PrivateKey: k.seal(pemBytes, key.ID), CreatedAt: k.o.Now().UTC()}, key, nil
 }
 
 // seal encrypts a private key; the kid is authenticated data, so a sealed
@@ -173,14 +236,17 @@ func (k *Keystore) open(sealed []byte, kid string) ([]byte, error) {
 	return plain, nil
 }
 
-// Load builds the key set in force at now: the newest current key signs;
-// it and every retired key still inside its NotAfter verify. changed is
-// false when the set is the same as the one Load returned last time.
+// Load builds the key set in force at now: every key inside its NotAfter
+// verifies (pending ones included: that is publishing them); of those whose
+// signing time has come, the newest signs. changed is false when the set is
+// the same as the one Load returned last time.
 func (k *Keystore) Load(ctx context.Context) (ks *tokens.KeySet, changed bool, err error) {
-	rows, err := k.o.DB.SigningKeys(ctx, k.o.Alg, k.o.Now(), false)
+	now := k.o.Now()
+	rows, err := k.o.DB.SigningKeys(ctx, k.o.Alg, now, false)
 	if err != nil {
 		return nil, false, err
 	}
+	slices.SortFunc(rows, models.SigningOrder)
 	var signing *tokens.Key
 	var verify []*tokens.Key
 	var fp strings.Builder
@@ -192,11 +258,12 @@ func (k *Keystore) Load(ctx context.Context) (ks *tokens.KeySet, changed bool, e
 		if err != nil {
 			return nil, false, err
 		}
-		fmt.Fprintf(&fp, "%s:%t;", r.KID, r.RetiredAt == nil)
-		if signing == nil && r.RetiredAt == nil {
+		if signing == nil && r.SignsAt(now) {
 			signing = key
+			fmt.Fprintf(&fp, "%s:signs;", r.KID)
 		} else {
 			verify = append(verify, key)
+			fmt.Fprintf(&fp, "%s;", r.KID)
 		}
 	}
 	if signing == nil {
@@ -247,6 +314,37 @@ func (k *Keystore) Sync(ctx context.Context, svc *tokens.Service) error {
 	k.o.Log.Info("signing keys reloaded", "current_kid", ks.Signing.ID, "verifying", len(ks.Verifying))
 	return nil
 }
+
+// ReloadForUnknownKID is tokens.Options.UnknownKID: a token named a kid
+// this instance does not know, perhaps a key made a moment ago elsewhere
+// (an emergency rotation, a key file imported on another instance). It
+// re-reads the keys once before the token is refused: concurrent callers
+// share one reload (singleflight), and no reload starts within
+// UnknownKIDReloadEvery of the last, so made-up kids cannot hammer the
+// database. It returns when the reload (or the decision to skip it) is
+// done; the caller then retries with whatever key set is in force.
+func (k *Keystore) ReloadForUnknownKID(svc *tokens.Service) {
+	_, _, _ = k.flight.Do("keys", func() (any, error) {
+		now := k.o.Now()
+		k.mu.Lock()
+		if !k.lastReload.IsZero() && now.Sub(k.lastReload) < UnknownKIDReloadEvery {
+			k.mu.Unlock()
+			return nil, nil
+		}
+		k.lastReload = now
+		k.mu.Unlock()
+		k.reloads.Add(1)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if err := k.Sync(ctx, svc); err != nil {
+			k.o.Log.Warn("reload signing keys for an unknown kid failed", "err", err)
+		}
+		return nil, nil
+	})
+}
+
+// UnknownKIDReloads is how many reloads unknown kids have caused.
+func (k *Keystore) UnknownKIDReloads() int64 { return k.reloads.Load() }
 
 // Watch calls Sync every interval until ctx ends. One small indexed query a
 // second per instance is the price of picking up a rotation within two

@@ -18,12 +18,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"authsvc/config"
 	"authsvc/internal/testserver"
 )
 
@@ -206,6 +208,18 @@ func TestRotation(t *testing.T) {
 	if err := s.App.ReloadKeys(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Published first: in the JWKS at once, but the old key still signs
+	// until the publish delay has passed.
+	if got := kids(jwks(t, s)); len(got) != 2 || got[0] != oldKid {
+		t.Fatalf("JWKS while the new key is pending %v, want [%s, new]", got, oldKid)
+	}
+	if kid := header(t, s.Login("carol", password).Access)["kid"]; kid != oldKid {
+		t.Fatalf("pending key signs already: kid %v", kid)
+	}
+	s.Clock.Advance(config.DefaultKeyPublishDelay)
+	if err := s.App.ReloadKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
 	fresh := s.Login("carol", password)
 	newKid := header(t, fresh.Access)["kid"].(string)
 	if newKid == oldKid || !strings.Contains(out.String(), newKid) {
@@ -276,8 +290,9 @@ func TestHMACForgedWithPublicKeyRefused(t *testing.T) {
 }
 
 // TestRotationReachesOtherInstance: two instances on one database; a
-// rotation made through one is in force on the other within two seconds,
-// with no restart (the other's key poller picks it up).
+// rotation made through one is published by the other within two seconds,
+// with no restart (the other's key poller picks it up), and once its
+// signing time has come the other signs with it and the first accepts that.
 func TestRotationReachesOtherInstance(t *testing.T) {
 	t.Parallel()
 	dir, clock := t.TempDir(), testserver.NewClock()
@@ -287,18 +302,23 @@ func TestRotationReachesOtherInstance(t *testing.T) {
 	if ka, kb := kids(jwks(t, a)), kids(jwks(t, b)); len(ka) != 1 || len(kb) != 1 || ka[0] != kb[0] {
 		t.Fatalf("instances start with different keys: %v %v", ka, kb)
 	}
-	key, err := a.App.Keys.Rotate(context.Background())
+	key, _, err := a.App.Keys.Rotate(context.Background(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// A bounded wait on B's real poller (not a sleep for timing: it ends as
-	// soon as B serves the new key, and fails after the 2 s the issue allows).
+	// soon as B publishes the new key, and fails after the 2 s the issue allows).
 	deadline := time.Now().Add(2 * time.Second)
-	for got := kids(jwks(t, b)); len(got) == 0 || got[0] != key.ID; got = kids(jwks(t, b)) {
+	for got := kids(jwks(t, b)); !slices.Contains(got, key.ID); got = kids(jwks(t, b)) {
 		if time.Now().After(deadline) {
 			t.Fatalf("B still publishes %v 2 s after rotation to %s", got, key.ID)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	// The signing time: B switches at its next poll; here, explicitly.
+	clock.Advance(config.DefaultKeyPublishDelay)
+	if err := b.App.ReloadKeys(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	p := login(t, b, "erin")
 	if kid := header(t, p.Access)["kid"]; kid != key.ID {

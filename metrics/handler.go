@@ -21,7 +21,8 @@ func (m *Metrics) Handler(token string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if token != "" {
 			got := []byte(c.GetHeader("Authorization"))
-			if subtle.ConstantTimeCompare(got, want) != 1 {
+			// A second Authorization header is refused as in middleware.Auth.
+			if subtle.ConstantTimeCompare(got, want) != 1 || len(c.Request.Header.Values("Authorization")) > 1 {
 				err := apierr.NotAuthenticated
 				if len(got) > 0 {
 					err = &apierr.Error{Status: http.StatusUnauthorized, Code: apierr.CodeAuthFailed, Detail: "Invalid metrics token."}

@@ -7,8 +7,10 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -16,8 +18,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
-// SessionCounter counts live sessions; it is called on every scrape.
+// SessionCounter counts live sessions. It is called by RefreshSessions (in
+// the background, every SessionsInterval), never by a scrape.
 type SessionCounter func(ctx context.Context) (int64, error)
+
+// SessionsInterval is how often the live-session count is recomputed: as
+// often as Prometheus scrapes by default, and independent of how often (or
+// by how many) /metrics is scraped.
+const SessionsInterval = 15 * time.Second
 
 // Metrics holds the collectors. It implements accounts.Events.
 type Metrics struct {
@@ -29,15 +37,23 @@ type Metrics struct {
 	reuse     prometheus.Counter
 	throttled *prometheus.CounterVec
 	batches   prometheus.Histogram
+
+	countSessions SessionCounter
+	log           *slog.Logger
+	// sessions is the last count, -1 until the first one or after a
+	// failed one; the gauge reads only this.
+	sessions atomic.Int64
 }
 
 // New registers the collectors on reg. sessions feeds the active-sessions
-// gauge: it is computed on scrape with a COUNT query (bounded by a one-second
-// timeout) rather than kept as an in-process gauge, because sessions end by
-// expiry without any event and several instances share one database.
+// gauge. It is a COUNT query rather than an in-process gauge, because
+// sessions end by expiry without any event and several instances share one
+// database; but it runs in the background (WatchSessions), at most every
+// SessionsInterval, and a scrape only reads the last result: a flood of
+// scrapes must not be a flood of table scans.
 func New(reg *prometheus.Registry, sessions SessionCounter, log *slog.Logger) (*Metrics, error) {
 	m := &Metrics{
-		reg: reg,
+		reg: reg, countSessions: sessions, log: log,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "authsvc_http_requests_total",
 			Help: "HTTP requests by route (Gin route pattern, never the raw path), method and status.",
@@ -69,19 +85,11 @@ func New(reg *prometheus.Registry, sessions SessionCounter, log *slog.Logger) (*
 			Buckets: prometheus.ExponentialBuckets(1, 2, 9), // 1 .. 256
 		}),
 	}
+	m.sessions.Store(-1)
 	active := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "authsvc_active_sessions",
-		Help: "Sessions neither revoked nor expired, counted in the database at scrape time.",
-	}, func() float64 {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		n, err := sessions(ctx)
-		if err != nil {
-			log.Warn("metrics: count active sessions", "err", err)
-			return -1
-		}
-		return float64(n)
-	})
+		Help: "Sessions neither revoked nor expired, counted in the database every 15 s (-1 if the count failed).",
+	}, func() float64 { return float64(m.sessions.Load()) })
 	// The Go and process collectors give heap, goroutines and RSS: what an
 	// operator (and the soak test) watches for leaks.
 	for _, c := range []prometheus.Collector{m.requests, m.latency, m.logins, m.refreshes, m.reuse, m.throttled, m.batches, active,
@@ -91,6 +99,36 @@ func New(reg *prometheus.Registry, sessions SessionCounter, log *slog.Logger) (*
 		}
 	}
 	return m, nil
+}
+
+// RefreshSessions recounts the live sessions now (bounded by a one-second
+// timeout). WatchSessions calls it; tests call it to read a fresh value.
+func (m *Metrics) RefreshSessions(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	n, err := m.countSessions(ctx)
+	if err != nil {
+		m.sessions.Store(-1)
+		return fmt.Errorf("metrics: count active sessions: %w", err)
+	}
+	m.sessions.Store(n)
+	return nil
+}
+
+// WatchSessions recounts the live sessions every interval until ctx ends.
+func (m *Metrics) WatchSessions(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := m.RefreshSessions(ctx); err != nil && ctx.Err() == nil {
+				m.log.Warn("count active sessions failed", "err", err)
+			}
+		}
+	}
 }
 
 // Login counts a login outcome (accounts.Events).

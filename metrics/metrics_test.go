@@ -38,6 +38,10 @@ func TestMetricsCountOutcomes(t *testing.T) {
 	s.Do(testserver.Request{Method: "GET", Path: "/no/such/path"})
 	s.App.Metrics.Throttled("login_ip")
 
+	// The session gauge is recounted in the background; count now.
+	if err := s.App.Metrics.RefreshSessions(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	body := scrape(t, s, nil)
 	for _, want := range []string{
 		`authsvc_logins_total{outcome="success"} 2`,

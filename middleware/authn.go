@@ -86,6 +86,13 @@ func (a *Auth) Require(rule Rule) gin.HandlerFunc {
 }
 
 func (a *Auth) identify(c *gin.Context) (*accounts.Principal, error) {
+	// Two Authorization headers make the credential ambiguous: a proxy, a
+	// logger or an audit hook in front may act on the other one than we
+	// would. Refuse rather than pick. (Values reads the map without
+	// copying, so the common single header costs nothing extra.)
+	if len(c.Request.Header.Values("Authorization")) > 1 {
+		return nil, apierr.BadAuthHeader
+	}
 	cred, err := ParseAuthorization(c.GetHeader("Authorization"), a.Key != nil)
 	if err != nil {
 		return nil, err

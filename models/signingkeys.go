@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -12,23 +14,61 @@ import (
 // SigningKey is one asymmetric JWT signing key, shared by every instance
 // through the database. The private key is sealed by the caller (AES-GCM
 // under a key derived from AUTH_SECRET_KEY) and stored only that way.
-// A key with RetiredAt == nil is current; a retired key still verifies until
-// NotAfter, when the last token it signed has expired.
+//
+// Life of a key: it is published (verifies, and is in the JWKS) from the
+// moment it is stored; it signs from NotBefore on (publish first, sign
+// later, so every instance has loaded it before any token signed with it
+// exists), until a newer key's NotBefore. RetiredAt is when it stopped (or
+// will stop) signing; a retired key still verifies until NotAfter, when the
+// last token it signed has expired. A key with RetiredAt == nil is the
+// newest (current or pending). NotAfter in the past means the key is gone:
+// expired, or dropped at once by RetireSigningKey.
 type SigningKey struct {
 	KID        string     `gorm:"column:kid;primaryKey;size:64"`
 	Alg        string     `gorm:"size:16;not null;index"`
 	PublicJWK  string     `gorm:"column:public_jwk;size:2048;not null"`
 	PrivateKey []byte     `gorm:"not null"`
 	CreatedAt  time.Time  `gorm:"not null"`
+	NotBefore  *time.Time `` // nil (rows from before this column): CreatedAt
 	RetiredAt  *time.Time ``
 	NotAfter   *time.Time `gorm:"index"`
+}
+
+// SignsFrom is when the key starts signing.
+func (k *SigningKey) SignsFrom() time.Time {
+	if k.NotBefore != nil {
+		return *k.NotBefore
+	}
+	return k.CreatedAt
+}
+
+// SignsAt reports whether the key may sign at now: its signing time has
+// come and it has not been retired (by a successor's signing time).
+func (k *SigningKey) SignsAt(now time.Time) bool {
+	return !k.SignsFrom().After(now) && (k.RetiredAt == nil || k.RetiredAt.After(now))
+}
+
+// SigningOrder sorts keys newest first by SignsFrom (then CreatedAt, then
+// kid, so every instance agrees): the first key that SignsAt now is the
+// one that signs. (Two keys with one signing time never both sign: the
+// older one is retired at the newer one's signing time.)
+func SigningOrder(a, b SigningKey) int {
+	if c := b.SignsFrom().Compare(a.SignsFrom()); c != 0 {
+		return c
+	}
+	if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+		return c
+	}
+	return strings.Compare(a.KID, b.KID)
 }
 
 // ErrKeyExists says AddSigningKey found nothing to do.
 var ErrKeyExists = errors.New("signing key already present")
 
-// AddSigningKey stores k as the current key of its algorithm, retiring the
-// previous current key(s) at now (valid until notAfter). With onlyIfNone it
+// AddSigningKey stores k as the newest key of its algorithm. Every key that
+// would still sign when k starts (k.SignsFrom()) retires then and verifies
+// until notAfter: the current key, and a pending key of an earlier
+// rotation that k overtakes ("rotate --now" after "rotate"). With onlyIfNone it
 // does nothing when a current key already exists (first start of several
 // instances at once: one generates, the others use its key). It also does
 // nothing when k's kid is already stored (the same key file imported again).
@@ -37,13 +77,11 @@ var ErrKeyExists = errors.New("signing key already present")
 // The check and the insert must not interleave between instances: on
 // PostgreSQL a transaction-scoped advisory lock serialises them; on SQLite
 // the writer's IMMEDIATE transaction does.
-func (s *Store) AddSigningKey(ctx context.Context, k *SigningKey, onlyIfNone bool, now, notAfter time.Time) error {
-	now, notAfter = now.UTC(), notAfter.UTC()
+func (s *Store) AddSigningKey(ctx context.Context, k *SigningKey, onlyIfNone bool, notAfter time.Time) error {
+	now, notAfter := k.SignsFrom().UTC(), notAfter.UTC()
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if s.Driver == "postgres" {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", keysLockKey).Error; err != nil {
-				return fmt.Errorf("take signing key lock: %w", err)
-			}
+		if err := s.lockKeys(tx); err != nil {
+			return err
 		}
 		var n int64
 		if err := tx.Model(&SigningKey{}).Where("kid = ?", k.KID).Count(&n).Error; err != nil {
@@ -53,14 +91,15 @@ func (s *Store) AddSigningKey(ctx context.Context, k *SigningKey, onlyIfNone boo
 			return ErrKeyExists
 		}
 		if onlyIfNone {
-			if err := tx.Model(&SigningKey{}).Where("alg = ? AND retired_at IS NULL", k.Alg).Count(&n).Error; err != nil {
+			// A dropped key (NotAfter passed with RetiredAt unset) does not count.
+			if err := tx.Model(&SigningKey{}).Where("alg = ? AND retired_at IS NULL AND (not_after IS NULL OR not_after > ?)", k.Alg, now).Count(&n).Error; err != nil {
 				return fmt.Errorf("look up current signing key: %w", err)
 			}
 			if n > 0 {
 				return ErrKeyExists
 			}
 		}
-		if err := tx.Model(&SigningKey{}).Where("alg = ? AND retired_at IS NULL", k.Alg).
+		if err := tx.Model(&SigningKey{}).Where("alg = ? AND (retired_at IS NULL OR retired_at > ?) AND (not_after IS NULL OR not_after > ?)", k.Alg, now, now).
 			Updates(map[string]any{"retired_at": now, "not_after": notAfter}).Error; err != nil {
 			return fmt.Errorf("retire signing key: %w", err)
 		}
@@ -84,6 +123,112 @@ func (s *Store) SigningKeys(ctx context.Context, alg string, now time.Time, with
 		return nil, fmt.Errorf("list signing keys: %w", err)
 	}
 	return out, nil
+}
+
+// lockKeys serialises signing key changes between instances: on
+// PostgreSQL a transaction-scoped advisory lock; on SQLite the writer's
+// IMMEDIATE transaction already does.
+func (s *Store) lockKeys(tx *gorm.DB) error {
+	if s.Driver != "postgres" {
+		return nil
+	}
+	if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", keysLockKey).Error; err != nil {
+		return fmt.Errorf("take signing key lock: %w", err)
+	}
+	return nil
+}
+
+// ErrKeyUnknown says RetireSigningKey found no usable key of that kid.
+var ErrKeyUnknown = errors.New("no such signing key (or it is already retired or expired)")
+
+// RetireSigningKey drops key kid of alg at once (a compromised key): its
+// NotAfter becomes now, so it leaves every instance's verification set and
+// the JWKS at their next reload, and tokens it signed are refused. What
+// signs next, decided in the same transaction:
+//   - kid was the signing key and a newer key is pending: that key starts
+//     signing now (any other pending key is dropped too; it signed nothing);
+//   - kid was the signing key and nothing is pending: fresh (generated by
+//     the caller) is stored and signs from now; an older, rotated-out key
+//     is never brought back;
+//   - kid was pending or only verifying: the signing key goes on signing,
+//     and is no longer scheduled to retire if kid was to replace it.
+//
+// It returns the kid of the key that signs from now on.
+func (s *Store) RetireSigningKey(ctx context.Context, alg, kid string, now time.Time, fresh *SigningKey) (string, error) {
+	// Whole seconds, as keystore's signing times: stored and read back,
+	// "now" must not land after the clock that chose it.
+	now = now.UTC().Truncate(time.Second)
+	var signer string
+	err := s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockKeys(tx); err != nil {
+			return err
+		}
+		var rows []SigningKey
+		if err := tx.Where("alg = ? AND (not_after IS NULL OR not_after > ?)", alg, now).Find(&rows).Error; err != nil {
+			return fmt.Errorf("list signing keys: %w", err)
+		}
+		slices.SortFunc(rows, SigningOrder)
+		i := slices.IndexFunc(rows, func(r SigningKey) bool { return r.KID == kid })
+		if i < 0 {
+			return ErrKeyUnknown
+		}
+		cur := slices.IndexFunc(rows, func(r SigningKey) bool { return r.SignsAt(now) })
+		drop := func(kid string) error {
+			err := tx.Model(&SigningKey{}).Where("kid = ?", kid).
+				Updates(map[string]any{"not_after": now, "retired_at": gorm.Expr("COALESCE(retired_at, ?)", now)}).Error
+			if err != nil {
+				return fmt.Errorf("retire signing key %s: %w", kid, err)
+			}
+			return nil
+		}
+		if err := drop(kid); err != nil {
+			return err
+		}
+		rest := slices.Delete(slices.Clone(rows), i, i+1)
+		// A pending key will sign later: its time is ahead and no
+		// successor retires it before it begins.
+		pending := func(r SigningKey) bool {
+			return r.SignsFrom().After(now) && (r.RetiredAt == nil || r.RetiredAt.After(r.SignsFrom()))
+		}
+		next := slices.IndexFunc(rest, pending) // the newest pending key, if any
+		end := ""                               // the key that ends the chain from now on
+		switch {
+		case i == cur && next >= 0: // the signer: the newest pending key takes over now
+			end = rest[next].KID
+			for _, r := range rest[next+1:] {
+				if pending(r) { // overtaken; it has signed nothing
+					if err := drop(r.KID); err != nil {
+						return err
+					}
+				}
+			}
+			if err := tx.Model(&SigningKey{}).Where("kid = ?", end).Update("not_before", now).Error; err != nil {
+				return fmt.Errorf("promote signing key %s: %w", end, err)
+			}
+			signer = end
+		case i == cur || cur < 0: // the signer and nothing pending: a fresh key
+			fresh.NotBefore, fresh.RetiredAt, fresh.NotAfter = &now, nil, nil
+			if err := tx.Create(fresh).Error; err != nil {
+				return fmt.Errorf("store signing key: %w", err)
+			}
+			signer, end = fresh.KID, ""
+		default: // pending or verify-only: the signer stays
+			signer, end = rows[cur].KID, rows[cur].KID
+			if next >= 0 {
+				end = rest[next].KID
+			}
+		}
+		// The key that ends the chain must not be scheduled to retire in
+		// favour of a key that is gone.
+		if end != "" {
+			if err := tx.Model(&SigningKey{}).Where("kid = ?", end).
+				Updates(map[string]any{"retired_at": nil, "not_after": nil}).Error; err != nil {
+				return fmt.Errorf("keep signing key %s: %w", end, err)
+			}
+		}
+		return nil
+	})
+	return signer, err
 }
 
 // keysLockKey names the advisory lock around signing key changes.

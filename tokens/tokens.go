@@ -67,7 +67,15 @@ type Options struct {
 	Audience string
 	Leeway   time.Duration
 	Now      func() time.Time
+	// UnknownKID, when set, is called once before a token whose kid is not
+	// in the key set is refused; it may install a newer key set (a key made
+	// a moment ago on another instance), and the token is then checked
+	// again. It must limit its own cost: anyone can send made-up kids.
+	UnknownKID func()
 }
+
+// errUnknownKID marks a token whose kid names none of our keys.
+var errUnknownKID = errors.New("unknown kid")
 
 // Service issues and verifies tokens. Keys can be swapped at run time
 // (rotation) with SetKeys; everything else is fixed at construction.
@@ -78,6 +86,7 @@ type Service struct {
 	audience string
 	now      func() time.Time
 	verified *verified
+	unknown  func()
 }
 
 // New builds a Service. The parser pins the configured algorithm: a token
@@ -105,7 +114,7 @@ func New(o Options) (*Service, error) {
 		opts = append(opts, jwt.WithAudience(o.Audience))
 	}
 	s := &Service{parser: jwt.NewParser(opts...), issuer: o.Issuer, audience: o.Audience, now: o.Now,
-		verified: newVerified(verifiedLimit)}
+		verified: newVerified(verifiedLimit), unknown: o.UnknownKID}
 	s.keys.Store(o.Keys)
 	return s, nil
 }
@@ -179,6 +188,16 @@ func (s *Service) Verify(raw, wantType string) (*Claims, error) {
 	e, sum, ok := s.verified.get(raw, keys, now)
 	if !ok {
 		c, err := s.verify(raw, keys)
+		if err != nil && s.unknown != nil && errors.Is(err, errUnknownKID) {
+			// Only on this failure path: a known kid costs nothing more.
+			// Retry when the key set changed meanwhile, whether this call's
+			// reload or another's installed it.
+			s.unknown()
+			if fresh := s.keys.Load(); fresh != keys {
+				keys = fresh
+				c, err = s.verify(raw, keys)
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -234,7 +253,7 @@ func (s *Service) keyFor(t *jwt.Token, keys *KeySet) (any, error) {
 	kid, _ := t.Header["kid"].(string)
 	k := keys.Verifying[kid]
 	if k == nil {
-		return nil, fmt.Errorf("unknown kid")
+		return nil, errUnknownKID
 	}
 	// WithValidMethods already pinned alg; this also ties the key to it so an
 	// HMAC token can never be checked against a public key.

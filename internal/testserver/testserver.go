@@ -69,6 +69,8 @@ type Options struct {
 	// AccountHooks hold account operations at their critical moment (see
 	// accounts.Hooks), for race tests.
 	AccountHooks accounts.Hooks
+	// ManualKeyReload: no key poller; the test calls App.ReloadKeys.
+	ManualKeyReload bool
 }
 
 // Server is a running service.
@@ -130,7 +132,8 @@ func New(t testing.TB, o Options) *Server {
 	}
 	// The same wrapping as main's logger, so request ids reach the lines.
 	log := slog.New(middleware.ContextHandler{Handler: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})})
-	a, err := app.New(context.Background(), cfg, app.Options{Log: log, Now: o.Clock.Now, HashParams: o.HashParams, AccountHooks: o.AccountHooks})
+	a, err := app.New(context.Background(), cfg, app.Options{Log: log, Now: o.Clock.Now, HashParams: o.HashParams,
+		AccountHooks: o.AccountHooks, ManualKeyReload: o.ManualKeyReload})
 	if err != nil {
 		t.Fatalf("start app: %v", err)
 	}
@@ -187,6 +190,9 @@ type Request struct {
 	ContentType string
 	Bearer      string
 	Header      map[string]string
+	// Values adds every value of each header in order (a header sent more
+	// than once).
+	Values map[string][]string
 	// Token sends "Authorization: Token <key>" (an API key).
 	Token string
 	// NoContract skips the OpenAPI check of the answer; only for requests
@@ -224,7 +230,16 @@ func (s *Server) Do(r Request) *Response {
 		req.Header.Set("Authorization", "Token "+r.Token)
 	}
 	for k, v := range r.Header {
+		if http.CanonicalHeaderKey(k) == "Host" {
+			req.Host = v // net/http sends req.Host, never a Host header field
+			continue
+		}
 		req.Header.Set(k, v)
+	}
+	for k, vs := range r.Values {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
 	}
 	resp, err := s.Client.Do(req)
 	if err != nil {
