@@ -144,6 +144,16 @@ func (a *api) refresh(c *gin.Context) error {
 		}
 		return err
 	}
+	// In cookie mode a token from the body (a script) gets the cookie only
+	// if the request passes the CSRF check: otherwise a form on another site
+	// posting the attacker's refresh token would plant the attacker's
+	// session in the victim's browser (login CSRF through refresh). Such a
+	// caller held the refresh token already, so it gets the successor in the
+	// body, as without cookie mode.
+	if a.Cookie.On && !fromCookie && a.checkCSRF(c) != nil {
+		c.JSON(http.StatusOK, pair)
+		return nil
+	}
 	a.sendPair(c, pair)
 	return nil
 }

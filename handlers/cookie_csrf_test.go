@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -93,5 +94,47 @@ func TestCookieModeRefusedLogoutKeepsCookie(t *testing.T) {
 		Header: map[string]string{"Cookie": next.Name + "=" + next.Value, "Origin": spaOrigin, "X-Requested-With": "XMLHttpRequest"}})
 	if c := refreshCookie(t, r); r.Status != http.StatusOK || c == nil || c.MaxAge >= 0 {
 		t.Errorf("own logout: %d %s, cookie %v", r.Status, r.Body, r.Header["Set-Cookie"])
+	}
+}
+
+// TestCookieModeBodyRefreshPlantsNoCookie is login CSRF through refresh: a
+// form on another site posting the attacker's refresh token in the body
+// must not make the victim's browser store the attacker's session. A body
+// refresh that does not pass the CSRF check (a script, a cross-site form)
+// gets both tokens in the JSON and no cookie; one that passes it (the SPA)
+// gets the cookie as usual.
+func TestCookieModeBodyRefreshPlantsNoCookie(t *testing.T) {
+	t.Parallel()
+	s := cookieServer(t, "on")
+	for i, tc := range []struct {
+		name       string
+		header     map[string]string
+		wantCookie bool
+	}{
+		{"cross-site form", map[string]string{"Origin": "http://evil.localhost"}, false},
+		{"script without Origin", nil, false},
+		{"allowed Origin, no header", map[string]string{"Origin": spaOrigin}, false},
+		{"allowed SPA", map[string]string{"Origin": spaOrigin, "X-Requested-With": "XMLHttpRequest"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			theirs := loginCookie(t, s, fmt.Sprintf("planter%d", i))
+			r := s.Do(testserver.Request{Method: http.MethodPost, Path: "/api/auth/token/refresh/",
+				JSON: map[string]string{"refresh": theirs.Value}, Header: tc.header})
+			wantStatus(t, r, http.StatusOK)
+			c := refreshCookie(t, r)
+			_, inBody := r.JSON(t)["refresh"]
+			if tc.wantCookie {
+				if c == nil || c.Value == "" || inBody {
+					t.Fatalf("allowed refresh: cookie %v, refresh in body %v", c, inBody)
+				}
+				return
+			}
+			if c != nil {
+				t.Fatalf("refresh without the CSRF check set a cookie: %v", r.Header["Set-Cookie"])
+			}
+			if !inBody {
+				t.Fatalf("refresh without a cookie must answer the refresh token in the body: %s", r.Body)
+			}
+		})
 	}
 }
