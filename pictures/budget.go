@@ -65,7 +65,19 @@ func encodeOverhead(width int) int64 { return 1<<20 + 5*8*int64(width) }
 // header declares), each format's working copies, and the encoder.
 func cost(f format, cfg image.Config, data []byte) int64 {
 	px := int64(cfg.Width) * int64(cfg.Height)
-	pixels := px * bytesPerPixel(cfg.ColorModel)
+	bpp := bytesPerPixel(cfg.ColorModel)
+	if f.name == "png" {
+		// png.DecodeConfig stops after IHDR and never sees a tRNS chunk,
+		// with which image/png decodes grey pictures as NRGBA (NRGBA64 for
+		// 16 bits): count them at that size rather than trust the header.
+		switch cfg.ColorModel {
+		case color.GrayModel:
+			bpp = 4
+		case color.Gray16Model:
+			bpp = 8
+		}
+	}
+	pixels := px * bpp
 	extra := int64(0)
 	switch f.name {
 	case "png":

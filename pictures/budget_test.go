@@ -3,7 +3,9 @@ package pictures
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"image"
 	"image/png"
 	"testing"
@@ -29,8 +31,10 @@ func TestCostByColourModel(t *testing.T) {
 		img  image.Image
 		bpp  int64
 	}{
-		{"gray", image.NewGray(r), 1},
-		{"gray16", image.NewGray16(r), 2},
+		// Grey PNGs count at their size with transparency (tRNS), which the
+		// header does not tell: see TestCostCoversDecodedPixels.
+		{"gray", image.NewGray(r), 4},
+		{"gray16", image.NewGray16(r), 8},
 		{"nrgba", image.NewNRGBA(r), 4},
 		{"rgba64", image.NewRGBA64(r), 8},
 	}
@@ -113,5 +117,80 @@ func TestBudgetRefusesAndQueuesByBytes(t *testing.T) {
 	}
 	if got, peak := s.budget.inUse.Load(), s.PeakDecodeBytes(); got != 0 || peak != 2*one {
 		t.Fatalf("in use %d, peak %d; want 0 and %d", got, peak, 2*one)
+	}
+}
+
+// withTRNS inserts a tRNS chunk (transparency for one grey level) right
+// after IHDR. png.DecodeConfig stops at IHDR and reports Gray/Gray16, but
+// png.Decode turns such a picture into NRGBA/NRGBA64: four times the bytes.
+func withTRNS(t *testing.T, data []byte, sample []byte) []byte {
+	t.Helper()
+	const ihdrEnd = 8 + 8 + 13 + 4 // signature, IHDR length+type, body, CRC
+	var chunk bytes.Buffer
+	_ = binary.Write(&chunk, binary.BigEndian, uint32(len(sample)))
+	chunk.WriteString("tRNS")
+	chunk.Write(sample)
+	_ = binary.Write(&chunk, binary.BigEndian, crc32.ChecksumIEEE(append([]byte("tRNS"), sample...)))
+	out := append([]byte{}, data[:ihdrEnd]...)
+	out = append(out, chunk.Bytes()...)
+	return append(out, data[ihdrEnd:]...)
+}
+
+// pixBytes is the size of a decoded picture's pixel buffer.
+func pixBytes(t *testing.T, img image.Image) int64 {
+	t.Helper()
+	switch m := img.(type) {
+	case *image.Gray:
+		return int64(len(m.Pix))
+	case *image.Gray16:
+		return int64(len(m.Pix))
+	case *image.NRGBA:
+		return int64(len(m.Pix))
+	case *image.NRGBA64:
+		return int64(len(m.Pix))
+	case *image.RGBA:
+		return int64(len(m.Pix))
+	case *image.RGBA64:
+		return int64(len(m.Pix))
+	case *image.Paletted:
+		return int64(len(m.Pix))
+	}
+	t.Fatalf("unexpected decoded type %T", img)
+	return 0
+}
+
+// TestCostCoversDecodedPixels: whatever DecodeConfig reports, the
+// reservation is at least what the decoder really allocates for the pixels.
+func TestCostCoversDecodedPixels(t *testing.T) {
+	t.Parallel()
+	r := image.Rect(0, 0, 128, 128)
+	tests := []struct {
+		name string
+		data func(t *testing.T) []byte
+	}{
+		{"gray", func(t *testing.T) []byte { return pngBytes(t, image.NewGray(r)) }},
+		{"gray with tRNS", func(t *testing.T) []byte { return withTRNS(t, pngBytes(t, image.NewGray(r)), []byte{0, 0}) }},
+		{"gray16 with tRNS", func(t *testing.T) []byte { return withTRNS(t, pngBytes(t, image.NewGray16(r)), []byte{0, 0}) }},
+		{"nrgba", func(t *testing.T) []byte { return pngBytes(t, image.NewNRGBA(r)) }},
+		{"rgba64", func(t *testing.T) []byte { return pngBytes(t, image.NewRGBA64(r)) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			data := tt.data(t)
+			f, cfg, err := inspect(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			need := int64(len(data)) + pixBytes(t, img)
+			// The encoder's share is for re-encoding, not for these pixels.
+			if got := cost(f, cfg, data) - encodeOverhead(cfg.Width); got < need {
+				t.Fatalf("decode cost %d under what decoding allocates (%d: %T)", got, need, img)
+			}
+		})
 	}
 }
