@@ -2,10 +2,12 @@ package accounts
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"authsvc/apierr"
 	"authsvc/models"
+	"authsvc/passwords"
 )
 
 // Kinds of failure budget (see FailureBudget).
@@ -68,6 +70,11 @@ func (s *Service) checkPassword(ctx context.Context, u *models.User, password st
 		return false, err
 	}
 	ok, _, err := s.o.Hasher.Verify(ctx, password, u.PasswordHash)
+	if errors.Is(err, passwords.ErrMalformedHash) {
+		// An unusable stored password (Django's "!...", imported with the
+		// account) matches nothing: a wrong password, not our failure.
+		return false, nil
+	}
 	if ok || err != nil {
 		// A right password, or our failure: not a guess that counts.
 		refund()

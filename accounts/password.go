@@ -38,22 +38,24 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.setPassword(ctx, p.User.ID, pw, p.SessionID, p.APIKeyID, models.ReasonPasswordChange)
+	return s.setPassword(ctx, p.User.ID, pw, nil, p.SessionID, p.APIKeyID, models.ReasonPasswordChange)
 }
 
-// setPassword hashes and stores password for userID and revokes every session
-// except keepSession and every API key except keepKey in the same transaction.
-func (s *Service) setPassword(ctx context.Context, userID int64, password, keepSession, keepKey, reason string) error {
+// setPassword hashes and stores password for userID, with the other columns
+// cols (nil: none), and revokes every session except keepSession and every
+// API key except keepKey in the same transaction. Hashing comes first, so a
+// failure there writes nothing.
+func (s *Service) setPassword(ctx context.Context, userID int64, password string, cols map[string]any, keepSession, keepKey, reason string) error {
 	hash, err := s.o.Hasher.Hash(ctx, password)
 	if err != nil {
 		return internal("hash password", err)
 	}
-	err = s.o.Store.SetPasswordRevoking(ctx, userID, hash, keepSession, keepKey, reason, s.now())
+	err = s.o.Store.SetPasswordRevoking(ctx, userID, hash, cols, keepSession, keepKey, reason, s.now())
 	if errors.Is(err, models.ErrNotFound) {
 		return apierr.NotFound
 	}
 	if err != nil {
-		return internal("set password", err)
+		return takenError(err, "set password")
 	}
 	return nil
 }

@@ -45,5 +45,5 @@ func (s *Service) SetPasswordByName(ctx context.Context, username, password stri
 	if err := v.Err(); err != nil {
 		return err
 	}
-	return s.setPassword(ctx, u.ID, password, "", "", models.ReasonPasswordChange)
+	return s.setPassword(ctx, u.ID, password, nil, "", "", models.ReasonPasswordChange)
 }

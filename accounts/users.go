@@ -225,16 +225,17 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, target *mode
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.o.Store.UpdateUser(ctx, target.ID, cols); err != nil {
+	if newPassword != "" {
+		// One transaction for the profile columns and the password: a
+		// failure must not leave the address changed and the password not.
+		if err := s.setPassword(ctx, target.ID, newPassword, cols, actor.SessionID, actor.APIKeyID, models.ReasonPasswordChange); err != nil {
+			return nil, err
+		}
+	} else if err := s.o.Store.UpdateUser(ctx, target.ID, cols); err != nil {
 		if errors.Is(err, models.ErrNotFound) {
 			return nil, apierr.NotFound
 		}
 		return nil, takenError(err, "update profile")
-	}
-	if newPassword != "" {
-		if err := s.setPassword(ctx, target.ID, newPassword, actor.SessionID, actor.APIKeyID, models.ReasonPasswordChange); err != nil {
-			return nil, err
-		}
 	}
 	u, err := s.o.Store.UserByID(ctx, target.ID)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Limits bound how many rows one user can make the service keep. Without
@@ -28,40 +27,20 @@ const ReasonSessionLimit = "session_limit"
 // allowed.
 var ErrAPIKeyLimit = errors.New("api key limit reached")
 
-// lockUser takes the user's row lock (FOR NO KEY UPDATE on PostgreSQL;
-// SQLite's single writer already serialises the transaction and the clause
-// is dropped there), so that two logins of one user count each other's
-// rows: without it, under READ COMMITTED each would see only the sessions
-// committed before it and both would keep the cap, one row too many. NO KEY
-// UPDATE, not UPDATE: the session insert already holds KEY SHARE on the
-// user (its foreign key), and two logins upgrading that to UPDATE deadlock,
-// while NO KEY UPDATE does not conflict with KEY SHARE and only queues the
-// second login behind the first.
-func lockUser(tx *gorm.DB, userID int64) error {
-	var ids []int64
-	err := tx.Model(&User{}).Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).
-		Where("id = ?", userID).Pluck("id", &ids).Error
-	if err != nil {
-		return fmt.Errorf("lock user %d: %w", userID, err)
-	}
-	if len(ids) == 0 {
-		return ErrNotFound
-	}
-	return nil
-}
-
 // capSessions ends the oldest live sessions of sess's user so that, with
 // sess, at most Limits.SessionsPerUser remain. The new session is always
 // kept; ties on created_at (a second's resolution) fall to the id. They are
 // revoked, not deleted, so their tokens are refused at once with the usual
-// answer and the row says why. Part of CreateSession's transaction.
+// answer and the row says why. Part of CreateSession's transaction, after
+// recordLogin, whose UPDATE of the user row holds that row's lock on
+// PostgreSQL (SQLite's single writer serialises the whole transaction), so
+// two logins of one user count each other's rows: without the lock, under
+// READ COMMITTED each would see only the sessions committed before it and
+// both would keep the cap, one row too many.
 func (s *Store) capSessions(tx *gorm.DB, sess *Session) error {
 	limit := s.limits.SessionsPerUser
 	if limit <= 0 {
 		return nil
-	}
-	if err := lockUser(tx, sess.UserID); err != nil {
-		return err
 	}
 	now := sess.CreatedAt
 	keep := tx.Model(&Session{}).Select("id").
@@ -84,15 +63,12 @@ func (s *Store) capSessions(tx *gorm.DB, sess *Session) error {
 // Limits.APIKeysPerUser keys that have not expired at now. Refusing rather
 // than deleting the oldest: a key is a long-lived credential a script
 // depends on, and a login should not silently break it. Part of
-// CreateAPIKey's transaction, under the user's row lock, so concurrent key
-// logins cannot overshoot.
+// CreateAPIKey's transaction, under the user's row lock that recordLogin
+// took, so concurrent key logins cannot overshoot.
 func (s *Store) checkAPIKeyRoom(tx *gorm.DB, userID int64, now time.Time) error {
 	limit := s.limits.APIKeysPerUser
 	if limit <= 0 {
 		return nil
-	}
-	if err := lockUser(tx, userID); err != nil {
-		return err
 	}
 	var n int64
 	err := tx.Model(&APIKey{}).Where("user_id = ? AND (expires_at IS NULL OR expires_at > ?)", userID, now).

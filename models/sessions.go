@@ -11,7 +11,6 @@ import (
 )
 
 // CreateSession stores a new session and its first refresh token together,
-// CreateSession stores a new session and its first refresh token together,
 // if the user is still active at credentialVersion (the version the login
 // read with the password it checked); otherwise it writes nothing and
 // returns ErrCredentialChanged. The user's oldest sessions beyond

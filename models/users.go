@@ -113,13 +113,21 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, cols map[string]any) e
 // version and revokes the user's sessions except keepSession and API keys
 // except keepKey ("" for none) in one transaction, so there is no moment
 // where the new password is set but stolen sessions or keys still work, and
-// a login that checked the old password cannot add one afterwards.
-func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash, keepSession, keepKey, reason string, now time.Time) error {
+// a login that checked the old password cannot add one afterwards. cols are
+// other columns to write in the same transaction (a profile update that
+// also changes the password), so that neither lands without the other.
+func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash string, cols map[string]any, keepSession, keepKey, reason string, now time.Time) error {
 	defer s.live.changed()
+	set := map[string]any{"password_hash": hash, "credential_version": bumpVersion}
+	for k, v := range cols {
+		set[k] = v
+	}
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&User{}).Where("id = ?", id).
-			Updates(map[string]any{"password_hash": hash, "credential_version": bumpVersion})
+		res := tx.Model(&User{}).Where("id = ?", id).Updates(set)
 		if res.Error != nil {
+			if e := uniqueViolation(res.Error); e != nil {
+				return e
+			}
 			return fmt.Errorf("set password of user %d: %w", id, res.Error)
 		}
 		if res.RowsAffected == 0 {
