@@ -166,7 +166,7 @@ func (k *Keystore) Retire(ctx context.Context, kid string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	signer, err := k.o.DB.RetireSigningKey(ctx, k.o.Alg, kid, k.o.Now(), fresh)
+	signer, err := k.o.DB.RetireSigningKey(ctx, k.o.Alg, kid, k.o.Now(), k.o.MaxTokenLife, fresh)
 	if err != nil {
 		return "", fmt.Errorf("retire %s: %w", kid, err)
 	}
