@@ -69,6 +69,10 @@ type Options struct {
 	// ReloadKeys, so a test decides exactly when each instance sees a
 	// rotation.
 	ManualKeyReload bool
+	// AfterKeyPoll, if set, is called by the key poller after each poll,
+	// so a test can wait for "the next poll" instead of guessing how long
+	// one takes on a busy machine.
+	AfterKeyPoll func()
 }
 
 // RefreshPendingImports tells the hasher the highest PBKDF2 iteration count
@@ -206,7 +210,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	if !o.ManualKeyReload {
-		a.watchKeys()
+		a.watchKeys(o.AfterKeyPoll)
 	}
 	a.watchSessions(ctx)
 	return a, nil

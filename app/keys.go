@@ -41,8 +41,9 @@ func signingKeys(ctx context.Context, cfg config.Config, store *models.Store, se
 	return set, ks, nil
 }
 
-// watchKeys starts the key poller; Close stops it before the store closes.
-func (a *App) watchKeys() {
+// watchKeys starts the key poller (calling polled, if set, after each poll);
+// Close stops it before the store closes.
+func (a *App) watchKeys(polled func()) {
 	if a.Keys == nil {
 		return
 	}
@@ -50,7 +51,7 @@ func (a *App) watchKeys() {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		a.Keys.Watch(ctx, a.Tokens, KeyPollInterval)
+		a.Keys.Watch(ctx, a.Tokens, KeyPollInterval, polled)
 	}()
 	a.stopKeys = func() { cancel(); <-done }
 }

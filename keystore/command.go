@@ -21,8 +21,9 @@ const CommandUsage = `usage: authsvc keys list | rotate [--now] | retire KID
   retire KID    drop a compromised key at once: it leaves the JWKS and every
                 instance's verification set at their next poll (about a
                 second) and tokens it signed are refused. If it was the
-                signing key, a pending key takes over now, else a fresh key
-                is generated and signs at once
+                signing key, the next pending key takes over now, else a
+                fresh key is generated and signs at once; the other pending
+                keys keep their times, and one key always signs
 `
 
 // Command runs "authsvc keys ARGS" and returns the exit code.

@@ -166,7 +166,7 @@ func (k *Keystore) Retire(ctx context.Context, kid string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	signer, err := k.o.DB.RetireSigningKey(ctx, k.o.Alg, kid, k.o.Now(), fresh)
+	signer, err := k.o.DB.RetireSigningKey(ctx, k.o.Alg, kid, k.o.Now(), k.o.MaxTokenLife, fresh)
 	if err != nil {
 		return "", fmt.Errorf("retire %s: %w", kid, err)
 	}
@@ -349,8 +349,9 @@ func (k *Keystore) UnknownKIDReloads() int64 { return k.reloads.Load() }
 // Watch calls Sync every interval until ctx ends. One small indexed query a
 // second per instance is the price of picking up a rotation within two
 // seconds with no extra infrastructure; a failed poll keeps the keys in
-// force and is retried on the next tick.
-func (k *Keystore) Watch(ctx context.Context, svc *tokens.Service, every time.Duration) {
+// force and is retried on the next tick. polled, if not nil, is called after
+// each poll, failed or not (tests wait on it).
+func (k *Keystore) Watch(ctx context.Context, svc *tokens.Service, every time.Duration, polled func()) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -360,6 +361,9 @@ func (k *Keystore) Watch(ctx context.Context, svc *tokens.Service, every time.Du
 		case <-t.C:
 			if err := k.Sync(ctx, svc); err != nil && ctx.Err() == nil {
 				k.o.Log.Warn("reload signing keys failed", "err", err)
+			}
+			if polled != nil {
+				polled()
 			}
 		}
 	}

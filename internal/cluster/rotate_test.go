@@ -65,7 +65,10 @@ func TestRotationLosesToConcurrentRevocation(t *testing.T) {
 		rot, err := store.Rotate(ctx, "parent", child, now)
 		done <- result{rot, err}
 	}()
-	deadline := time.Now().Add(10 * time.Second)
+	// A failsafe, not a timing assumption: the loop ends as soon as A waits
+	// on the lock; the bound only turns a rotation that never gets there
+	// into a failure, and is generous so a busy machine cannot trip it.
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		var waiting int
 		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&waiting); err != nil {

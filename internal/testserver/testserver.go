@@ -83,6 +83,7 @@ type Server struct {
 	t      testing.TB
 	srv    *httptest.Server
 	api    *contract
+	polls  *keyPolls // nil with ManualKeyReload
 }
 
 // Secret is the fixed HS256 secret tests sign with.
@@ -132,8 +133,14 @@ func New(t testing.TB, o Options) *Server {
 	}
 	// The same wrapping as main's logger, so request ids reach the lines.
 	log := slog.New(middleware.ContextHandler{Handler: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})})
+	var polls *keyPolls
+	var afterPoll func()
+	if !o.ManualKeyReload {
+		polls = &keyPolls{ch: make(chan struct{})}
+		afterPoll = polls.done
+	}
 	a, err := app.New(context.Background(), cfg, app.Options{Log: log, Now: o.Clock.Now, HashParams: o.HashParams,
-		AccountHooks: o.AccountHooks, ManualKeyReload: o.ManualKeyReload})
+		AccountHooks: o.AccountHooks, ManualKeyReload: o.ManualKeyReload, AfterKeyPoll: afterPoll})
 	if err != nil {
 		t.Fatalf("start app: %v", err)
 	}
@@ -142,9 +149,60 @@ func New(t testing.TB, o Options) *Server {
 		t.Fatalf("openapi: %v", err)
 	}
 	hs := httptest.NewServer(a.Handler)
-	s := &Server{URL: hs.URL, App: a, Clock: o.Clock, Dir: o.Dir, Client: hs.Client(), t: t, srv: hs, api: api}
+	s := &Server{URL: hs.URL, App: a, Clock: o.Clock, Dir: o.Dir, Client: hs.Client(), t: t, srv: hs, api: api, polls: polls}
 	t.Cleanup(s.Close)
 	return s
+}
+
+// keyPolls counts the key poller's finished polls; ch is closed and
+// replaced at each one, so waiters wake without the poller ever blocking.
+type keyPolls struct {
+	mu sync.Mutex
+	n  int
+	ch chan struct{}
+}
+
+func (p *keyPolls) done() {
+	p.mu.Lock()
+	p.n++
+	close(p.ch)
+	p.ch = make(chan struct{})
+	p.mu.Unlock()
+}
+
+// KeyPollFailsafe bounds AwaitKeyPolls. It is not a timing assumption (a
+// poll is due every second): it only turns a poller that has stopped into a
+// failure instead of a hung test, so it is generous enough for any busy
+// machine.
+const KeyPollFailsafe = 60 * time.Second
+
+// AwaitKeyPolls returns once the key poller has finished n polls that all
+// began after the call (the first poll to finish may have read the keys
+// before it, so it does not count): anything committed before the call is
+// then loaded. It needs the poller (not ManualKeyReload).
+func (s *Server) AwaitKeyPolls(t testing.TB, n int) {
+	t.Helper()
+	if s.polls == nil {
+		t.Fatal("AwaitKeyPolls: this server has no key poller (ManualKeyReload)")
+	}
+	s.polls.mu.Lock()
+	want := s.polls.n + n + 1
+	s.polls.mu.Unlock()
+	failsafe := time.NewTimer(KeyPollFailsafe)
+	defer failsafe.Stop()
+	for {
+		s.polls.mu.Lock()
+		got, next := s.polls.n, s.polls.ch
+		s.polls.mu.Unlock()
+		if got >= want {
+			return
+		}
+		select {
+		case <-next:
+		case <-failsafe.C:
+			t.Fatalf("the key poller finished %d of %d polls in %s: is it running?", got-(want-n-1), n+1, KeyPollFailsafe)
+		}
+	}
 }
 
 // Close stops the server and closes the database (idempotent).
