@@ -23,7 +23,24 @@ const (
 	// account's, so a lock-out caused by someone else's guesses does not
 	// lock out a browser that signed in before.
 	BudgetDevice = "device"
+	// BudgetAccountDevices is a second, larger budget per account that
+	// every device-cookie failure is charged to as well (see spendLogin).
+	// Each device cookie has a budget of its own, so without this one an
+	// account's guesses would grow with the number of valid cookies: anyone
+	// who logs in N times holds N cookies and N device budgets. With it,
+	// the guesses through all of an account's cookies together are capped
+	// at DeviceBudgetFactor times the account budget, in the same window.
+	BudgetAccountDevices = "account_devices"
 )
+
+// DeviceBudgetFactor sizes BudgetAccountDevices against the account budget
+// (AUTH_THROTTLE_PASSWORD, 5 a minute by default: 20 a minute). 4 leaves
+// room for an owner's few browsers (a laptop, a phone, a work machine) each
+// mistyping a few times while the account is under attack, and still caps
+// what cookies can add to the account's own 5 at 20 guesses a minute.
+// Reaching it takes valid cookies of the account's current credential
+// version (device.go), which only a login with the current password gives.
+const DeviceBudgetFactor = 4
 
 // FailureBudget limits failed password checks (throttle.Budget implements
 // it). Spend takes one unit before a check; retryAfter > 0 means the budget
@@ -83,17 +100,30 @@ func (s *Service) checkPassword(ctx context.Context, u *models.User, password st
 }
 
 // spendLogin takes the unit a login attempt for username spends before its
-// check: the device cookie's budget when the request carries a valid device
-// cookie of this username, else the account's (u nil: the unknown name's).
-// u has been looked up already, so an attempt costs the same whether or not
-// the name exists.
+// check. With a valid device cookie of u (at u's current credential
+// version, device.go) that is one unit of the cookie's budget and one of the
+// account's device budget (BudgetAccountDevices), not of the account's own:
+// a lock-out by someone else's guesses does not lock the owner's browser
+// out, and many cookies cannot add guesses beyond the device budget.
+// Otherwise it is the account's (u nil: the unknown name's). u has been
+// looked up already, so an attempt costs the same whether or not the name
+// exists.
 func (s *Service) spendLogin(ctx context.Context, u *models.User, username string) (refund func(), err error) {
-	key := UsernameKey(username)
-	if nonce, ok := s.deviceNonce(ctx, key); ok {
-		return s.spend(ctx, BudgetDevice, nonce)
+	if nonce, ok := s.deviceNonce(ctx, u); ok {
+		device, err := s.spend(ctx, BudgetDevice, nonce)
+		if err != nil {
+			return nil, err
+		}
+		account, err := s.spend(ctx, BudgetAccountDevices, userSubject(u.ID))
+		if err != nil {
+			// Refused: nothing is checked, so the cookie's unit goes back.
+			device()
+			return nil, err
+		}
+		return func() { device(); account() }, nil
 	}
 	if u != nil {
 		return s.spend(ctx, BudgetUser, userSubject(u.ID))
 	}
-	return s.spend(ctx, BudgetUser, "name:"+key)
+	return s.spend(ctx, BudgetUser, "name:"+UsernameKey(username))
 }

@@ -75,20 +75,22 @@ func (s *Service) rehash(ctx context.Context, u *models.User, password string) e
 	return nil
 }
 
-// Login checks the credentials and opens a session.
-func (s *Service) Login(ctx context.Context, username, password string, m Meta) (Pair, error) {
+// Login checks the credentials and opens a session. It returns a fresh
+// device cookie for the browser too (device.go), bound to the credential
+// version the session was opened at.
+func (s *Service) Login(ctx context.Context, username, password string, m Meta) (Pair, DeviceCookie, error) {
 	u, err := s.Credentials(ctx, username, password)
 	if err == nil {
 		var pair Pair
 		if pair, err = s.OpenSession(ctx, u, m); err == nil {
 			s.loginEvent("success")
-			return pair, nil
+			return pair, s.newDeviceCookie(u), nil
 		}
 	}
 	if e, ok := apierr.As(err); ok && e == apierr.NoActiveAccount {
 		s.loginEvent("failure")
 	}
-	return Pair{}, err
+	return Pair{}, DeviceCookie{}, err
 }
 
 // OpenSession starts a session for u and returns its first token pair. u is

@@ -31,7 +31,7 @@ func newThrottle(ctx context.Context, cfg config.Config, now func() time.Time) (
 	return &middleware.Throttle{Limiter: throttle.NewRedis(client, cfg.RedisPrefix, now), Now: now}, client, nil
 }
 
-// passwordBudget is the per-account and per-device failure budget the
+// passwordBudget is the per-account and per-device failure budgets the
 // account service spends before every password check, on the same counters
 // as the route throttle; nil (no limit) when throttling is off.
 func passwordBudget(cfg config.Config, t *middleware.Throttle, m *metrics.Metrics) accounts.FailureBudget {
@@ -43,6 +43,12 @@ func passwordBudget(cfg config.Config, t *middleware.Throttle, m *metrics.Metric
 		Rules: map[string]throttle.Rule{
 			accounts.BudgetUser:   rule(cfg.PasswordFailures),
 			accounts.BudgetDevice: rule(cfg.DeviceFailures),
+			// Every device-cookie failure of an account, whichever cookie:
+			// DeviceBudgetFactor times the account budget, same window.
+			accounts.BudgetAccountDevices: {
+				Limit:  accounts.DeviceBudgetFactor * cfg.PasswordFailures.Limit,
+				Window: cfg.PasswordFailures.Window,
+			},
 		},
 		// Counted with the route throttle's refusals, by budget kind.
 		OnRefused: func(kind string) { m.Throttled("password_" + kind) },

@@ -13,6 +13,7 @@ import (
 
 	"authsvc/accounts"
 	"authsvc/models"
+	"authsvc/passwords"
 )
 
 // Summary counts what happened to the rows.
@@ -105,7 +106,7 @@ func importOne(ctx context.Context, store *models.Store, r djangoUser, out io.Wr
 			return fmt.Errorf("django id %d: %w", r.ID, err)
 		}
 	}
-	hash, usable := convertHash(r.Password)
+	hash, unusable := convertHash(r.Password)
 	u := &models.User{
 		Username: name, UsernameKey: key, Email: email, EmailKey: emailKey,
 		PasswordHash: hash,
@@ -122,9 +123,9 @@ func importOne(ctx context.Context, store *models.Store, r djangoUser, out io.Wr
 	}
 	sum.Imported++
 	note := ""
-	if !usable {
+	if unusable != "" {
 		sum.Unusable++
-		note = " (no usable password: must reset)"
+		note = " (no usable password: " + unusable + ": must reset)"
 	}
 	fmt.Fprintf(out, "imported  django id %d -> id %d (%s)%s\n", r.ID, u.ID, name, note)
 	return nil
@@ -137,25 +138,35 @@ func sameKey(a, b *string) bool {
 	return *a == *b
 }
 
-// convertHash maps a Django password value to the stored form and says
-// whether this service can check it. pbkdf2_sha256 is verified as it is;
-// Django's argon2 hasher writes "argon2" before argon2-cffi's PHC string,
-// which is exactly the form stored here. Anything else (Django's unusable
-// "!..." passwords, bcrypt, legacy formats) is kept as it is: it never
-// matches a password, so the user logs in only after a reset.
-func convertHash(h string) (string, bool) {
+// convertHash maps a Django password value to the stored form and, when
+// this service cannot check it, says why (usable: ""). pbkdf2_sha256 is
+// verified as it is, up to passwords.MaxPBKDF2Iterations; Django's argon2
+// hasher writes "argon2" before argon2-cffi's PHC string, which is exactly
+// the form stored here. Anything else (Django's unusable "!..." passwords,
+// bcrypt, legacy formats) is kept as it is: it never matches a password, so
+// the user logs in only after a reset.
+func convertHash(h string) (stored, unusable string) {
 	switch {
 	case strings.HasPrefix(h, "pbkdf2_sha256$"):
-		return h, true
+		if _, ok := passwords.PBKDF2Iterations(h); !ok {
+			// Every failed password check is padded to the slowest PBKDF2
+			// hash stored (passwords.Hasher.Verify), so one row with a huge
+			// count would slow every failed login: the "!" keeps it out of
+			// that count and makes it unusable, as the login would anyway.
+			return "!" + h, fmt.Sprintf("PBKDF2 iteration count not a number from 1 to %d", passwords.MaxPBKDF2Iterations)
+		}
+		return h, ""
 	case strings.HasPrefix(h, "argon2$argon2id$"):
 		if !argon2Bounded(h) {
 			// Verifying it would cost more than any sane login; a row that
 			// demands gigabytes is an attack, not a password.
-			return "!" + h, false
+			return "!" + h, "argon2 cost above 256 MiB, 10 passes or 64 lanes"
 		}
-		return strings.TrimPrefix(h, "argon2"), true
+		return strings.TrimPrefix(h, "argon2"), ""
+	case strings.HasPrefix(h, "!"):
+		return h, "Django's unusable password"
 	}
-	return h, false
+	return h, "hash format not supported here"
 }
 
 // argon2Bounded reports whether a Django argon2 hash asks for at most 256 MiB,

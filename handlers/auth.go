@@ -108,11 +108,11 @@ func (a *api) token(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	pair, err := a.Accounts.Login(a.deviceContext(c), username, password, meta(c))
+	pair, dev, err := a.Accounts.Login(a.deviceContext(c), username, password, meta(c))
 	if err != nil {
 		return err
 	}
-	a.setDeviceCookie(c, username)
+	a.setDeviceCookie(c, dev)
 	a.sendPair(c, pair)
 	return nil
 }

@@ -27,13 +27,11 @@ func (a *api) deviceContext(c *gin.Context) context.Context {
 	return ctx
 }
 
-// setDeviceCookie gives the browser a fresh device cookie after a successful
-// login as username, in either cookie mode (clients without a cookie jar
-// ignore it).
-func (a *api) setDeviceCookie(c *gin.Context, username string) {
-	v, ttl := a.Accounts.NewDeviceCookie(accounts.UsernameKey(username))
-	if v == "" {
+// setDeviceCookie gives the browser the fresh device cookie of a successful
+// login, in either cookie mode (clients without a cookie jar ignore it).
+func (a *api) setDeviceCookie(c *gin.Context, d accounts.DeviceCookie) {
+	if d.Value == "" {
 		return
 	}
-	a.setCookie(c, deviceCookie, v, deviceCookiePath, int(ttl/time.Second))
+	a.setCookie(c, deviceCookie, d.Value, deviceCookiePath, int(d.TTL/time.Second))
 }

@@ -142,10 +142,11 @@ func NewHasher(p Params, workers int) *Hasher {
 // SetPendingPBKDF2 records the highest iteration count among the imported
 // Django PBKDF2 hashes still waiting for their upgrade (0: none left), so a
 // failed check costs what a check against the slowest of them would; see
-// Verify. Counts above what Verify accepts are capped: such hashes are
-// refused as malformed, at the cost of the padding alone.
+// Verify. Counts above what Verify runs (MaxPBKDF2Iterations) are capped:
+// such hashes are refused as malformed, at the cost of the padding alone,
+// so they must not set it.
 func (h *Hasher) SetPendingPBKDF2(iterations int) {
-	h.pendingPBKDF2.Store(int64(min(max(iterations, 0), maxDjangoIterations)))
+	h.pendingPBKDF2.Store(int64(min(max(iterations, 0), MaxPBKDF2Iterations)))
 }
 
 // padFailure makes a failed check cost one argon2id hash with today's
@@ -258,9 +259,10 @@ func (h *Hasher) hashNow(password []byte) string {
 // attacker what kind of user (if any) the name belongs to: one argon2id hash
 // with today's parameters, plus, while imported Django hashes wait for their
 // upgrade, PBKDF2 for the highest iteration count among them
-// (SetPendingPBKDF2). An unknown user or a wrong password for an argon2 user
-// is padded with the PBKDF2; a wrong password for a PBKDF2 user with an
-// argon2id hash and the iterations its own hash had fewer than the highest.
+// (SetPendingPBKDF2), at most MaxPBKDF2Iterations. An unknown user or a
+// wrong password for an argon2 user is padded with the PBKDF2; a wrong
+// password for a PBKDF2 user with an argon2id hash and the iterations its
+// own hash had fewer than the highest.
 // Without this, a not-yet-upgraded PBKDF2 user (about 100 ms at Django's
 // 600,000 iterations) stood out from an unknown one (one argon2id hash).
 // Successes are not padded: a success is told apart by its answer anyway.

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -142,5 +143,36 @@ func TestPolicy(t *testing.T) {
 				t.Errorf("Check = %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// While imported PBKDF2 hashes remain, every failed check is padded to the
+// slowest of them, so the padding is capped at the most iterations a hash
+// may have to be checked at all (Django 5.2's default, 1,000,000): a hash
+// asking for more is refused as malformed at the cost of the padding alone,
+// and a pending count above the cap pads to the cap, not to the count.
+// Before, one row at 10,000,000 iterations made every failed check cost
+// that (seconds of CPU, holding a hashing slot).
+func TestPBKDF2PaddingIsCapped(t *testing.T) {
+	t.Parallel()
+	const limit = 1_000_000 // Django 5.2's default iterations
+	h := passwords.NewHasher(cheap, 1)
+	ctx := context.Background()
+	h.SetPendingPBKDF2(10_000_000)
+	before := h.Work()
+	if ok, _, err := h.Verify(ctx, "wrong", ""); ok || err != nil {
+		t.Fatalf("unknown user: Verify = %v, %v", ok, err)
+	}
+	if got := h.Work().Sub(before).PBKDF2Iterations; got != limit {
+		t.Fatalf("failed check padded with %d PBKDF2 iterations, want the cap %d", got, limit)
+	}
+	h.SetPendingPBKDF2(0)
+	before = h.Work()
+	huge := fmt.Sprintf("pbkdf2_sha256$%d$salt$AAAA", limit+1)
+	if ok, _, err := h.Verify(ctx, "any", huge); ok || !errors.Is(err, passwords.ErrMalformedHash) {
+		t.Fatalf("hash above the cap: Verify = %v, %v; want ErrMalformedHash", ok, err)
+	}
+	if got := h.Work().Sub(before); got.PBKDF2Iterations != 0 || got.Argon2 != 1 {
+		t.Fatalf("hash above the cap cost %+v, want the padding alone (one argon2id)", got)
 	}
 }

@@ -13,12 +13,14 @@ import (
 // it back when it turns out right. Once the budget of a subject is spent,
 // Spend refuses before the check runs and writes nothing.
 //
-// The service keeps two kinds (see SECURITY.md): "user", one budget per
+// The service keeps three kinds (see SECURITY.md): "user", one budget per
 // account shared by every endpoint that checks its password (login, password
-// change, profile current_password, account deletion), and "device", one per
+// change, profile current_password, account deletion); "device", one per
 // device cookie, the budget a browser that signed in before spends instead
 // of the account's, so that an attacker who locks the account out does not
-// lock its owner out.
+// lock its owner out; and "account_devices", one per account charged by
+// every device-cookie failure as well, so that many cookies cannot multiply
+// an account's guesses.
 type Budget struct {
 	Limiter Limiter
 	// Now must be the clock the Limiter uses, so the retry delay counts to
