@@ -23,6 +23,8 @@ import (
 	"authsvc/logbuf"
 	"authsvc/manage"
 	"authsvc/middleware"
+
+	"golang.org/x/term"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -68,7 +70,9 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 	if err != nil {
 		return 1, err
 	}
-	log := newLogger(stderr, cfg.LogLevel)
+	// Decided on stderr itself: the batching writer below is never a terminal.
+	format := logFormat(cfg.LogFormat, isTerminal(stderr))
+	log := newLogger(stderr, cfg.LogLevel, format)
 	switch cmd {
 	case "serve":
 		if len(args) > 0 {
@@ -80,7 +84,7 @@ func run(args []string, getenv func(string) string, stdin io.Reader, stdout, std
 		lw := logbuf.New(stderr, logFlushEvery)
 		defer lw.Close()
 		tuneGC(getenv)
-		if err := serve(cfg, newLogger(lw, cfg.LogLevel)); err != nil {
+		if err := serve(cfg, newLogger(lw, cfg.LogLevel, format)); err != nil {
 			return 1, err
 		}
 		return 0, nil
@@ -143,10 +147,36 @@ func tuneGC(getenv func(string) string) {
 // how many lines a kill -9 (not a stop) can lose.
 const logFlushEvery = 100 * time.Millisecond
 
-func newLogger(w io.Writer, level string) *slog.Logger {
+// logFormat resolves AUTH_LOG_FORMAT (already validated: auto, json or
+// text). auto writes text for a person at a terminal (`go run .`) and JSON
+// for everything else: a log collector, a pipe, a file, the tests.
+func logFormat(setting string, terminal bool) string {
+	if setting == "auto" {
+		if terminal {
+			return "text"
+		}
+		return "json"
+	}
+	return setting
+}
+
+// isTerminal reports whether w is a file open on a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// newLogger writes format ("text" or "json") to w at level; every line
+// logged with a request's context carries its request_id in either format.
+func newLogger(w io.Writer, level, format string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(middleware.ContextHandler{Handler: slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})})
+	opts := &slog.HandlerOptions{Level: l}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
+	if format == "text" {
+		h = slog.NewTextHandler(w, opts)
+	}
+	return slog.New(middleware.ContextHandler{Handler: h})
 }
 
 // serve runs the HTTP server until SIGINT or SIGTERM, then drains: the

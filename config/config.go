@@ -70,6 +70,9 @@ type Config struct {
 	// every acknowledged write across power loss; NORMAL trades that for speed.
 	SQLiteSynchronous string // AUTH_SQLITE_SYNCHRONOUS
 	LogLevel          string // AUTH_LOG_LEVEL: debug, info, warn, error
+	// LogFormat is how stderr log lines are written: "json", "text", or
+	// "auto" (text when stderr is a terminal, JSON otherwise).
+	LogFormat string // AUTH_LOG_FORMAT: auto, json, text
 	// DBMaxConns is the PostgreSQL pool size per instance (0: 4 per CPU).
 	// Size it so instances x DBMaxConns stays under the server's
 	// max_connections (or the pooler's limit).
@@ -125,6 +128,7 @@ func Defaults() Config {
 		ResetURL:          "http://localhost:8000/reset-password",
 		SQLiteSynchronous: "FULL",
 		LogLevel:          "info",
+		LogFormat:         "auto",
 
 		MaxSessionsPerUser:  100,
 		MaxAPIKeysPerUser:   20,
@@ -172,6 +176,7 @@ func Load(getenv func(string) string) (Config, error) {
 	p.onOff("AUTH_COOKIE_INSECURE", &c.CookieInsecure)
 	p.str("AUTH_SQLITE_SYNCHRONOUS", &c.SQLiteSynchronous)
 	p.str("AUTH_LOG_LEVEL", &c.LogLevel)
+	p.str("AUTH_LOG_FORMAT", &c.LogFormat)
 	p.num("AUTH_DB_MAX_CONNS", &c.DBMaxConns)
 	p.num("AUTH_MAX_SESSIONS_PER_USER", &c.MaxSessionsPerUser)
 	p.num("AUTH_MAX_API_KEYS_PER_USER", &c.MaxAPIKeysPerUser)
@@ -309,6 +314,12 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return bad("AUTH_LOG_LEVEL", "want debug, info, warn or error")
+	}
+	switch strings.ToLower(c.LogFormat) {
+	case "auto", "json", "text":
+		c.LogFormat = strings.ToLower(c.LogFormat)
+	default:
+		return bad("AUTH_LOG_FORMAT", "want auto (text on a terminal, JSON otherwise), json or text")
 	}
 	return nil
 }

@@ -34,6 +34,7 @@ func TestLoadDefaults(t *testing.T) {
 		"AUTH_THROTTLE_REFRESH":    {c.RefreshRate, config.Rate{Limit: 60, Window: time.Minute}},
 		"AUTH_THROTTLE_UPLOADS":    {c.UploadRate, config.Rate{Limit: 20, Window: time.Hour}},
 		"AUTH_DEVICE_COOKIE_TTL":   {c.DeviceCookieTTL, 90 * 24 * time.Hour},
+		"AUTH_LOG_FORMAT":          {c.LogFormat, "auto"},
 	}
 	for name, v := range want {
 		if v[0] != v[1] {
@@ -94,6 +95,8 @@ func TestLoadBadValues(t *testing.T) {
 		{"AUTH_CORS_ORIGINS", "example.com"},
 		{"AUTH_SMTP_URL", "mail.example.com"},
 		{"AUTH_LOG_LEVEL", "loud"},
+		{"AUTH_LOG_FORMAT", "pretty"},
+		{"AUTH_LOG_FORMAT", "logfmt"},
 		{"AUTH_REFRESH_REUSE_GRACE", "48h"},
 		{"AUTH_ISSUER", "https://auth.example.com/"},
 		{"AUTH_SIGNING_KEY_FILE", "/etc/authsvc/key.pem"}, // with the default HS256
@@ -126,6 +129,16 @@ func TestLoadBadValues(t *testing.T) {
 				t.Errorf("error is not one line: %q", err)
 			}
 		})
+	}
+}
+
+func TestLoadLogFormat(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"": "auto", "auto": "auto", "json": "json", "text": "text", " TEXT ": "text", "Json": "json"} {
+		c, err := config.Load(env(map[string]string{"AUTH_LOG_FORMAT": in}))
+		if err != nil || c.LogFormat != want {
+			t.Errorf("AUTH_LOG_FORMAT=%q: got %q, %v; want %q", in, c.LogFormat, err, want)
+		}
 	}
 }
 
