@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"sync"
 )
 
 // Error is an error with a public face. Detail and Fields are shown to the
@@ -126,49 +125,31 @@ var (
 		Detail: "Invalid metrics token."}
 )
 
-var (
-	unavailableMu sync.RWMutex
-	unavailable   []func(error) bool
-)
-
-// RegisterUnavailable adds a classifier of errors that mean "cannot serve
-// right now, retry" (the storage layer registers its driver errors from an
-// init function, so this package need not import it).
-func RegisterUnavailable(f func(error) bool) {
-	unavailableMu.Lock()
-	defer unavailableMu.Unlock()
-	unavailable = append(unavailable, f)
-}
-
 // IsUnavailable reports whether err's chain holds a cancelled or timed-out
-// context or an error a registered classifier calls unavailable.
-func IsUnavailable(err error) bool {
+// context, or an error that storage (the unavailable classifier, e.g.
+// models.IsUnavailable, passed in by the caller so this package imports no
+// storage) calls unavailable.
+func IsUnavailable(err error, storage func(error) bool) bool {
 	if err == nil {
 		return false
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
-	unavailableMu.RLock()
-	defer unavailableMu.RUnlock()
-	for _, f := range unavailable {
-		if f(err) {
-			return true
-		}
-	}
-	return false
+	return storage != nil && storage(err)
 }
 
 // Public is the answer the client gets for err: the *Error in its chain,
 // except that an unexpected failure (no *Error, or a 500) whose chain
-// IsUnavailable becomes Unavailable (503 with Retry-After), whichever
-// handler or service produced it; anything else unexpected is Internal.
-func Public(err error) *Error {
+// IsUnavailable (with the storage classifier unavailable) becomes
+// Unavailable (503 with Retry-After), whichever handler or service produced
+// it; anything else unexpected is Internal.
+func Public(err error, unavailable func(error) bool) *Error {
 	e, ok := As(err)
 	if ok && e.Status != http.StatusInternalServerError {
 		return e
 	}
-	if IsUnavailable(err) {
+	if IsUnavailable(err, unavailable) {
 		if ok && e.Cause != nil {
 			return Unavailable.WithCause(e.Cause)
 		}

@@ -20,7 +20,7 @@ import (
 // not *apierr.Error become a plain 500. Their text, like the cause of any
 // 5xx, goes to the log only, never to the client.
 func RenderError(c *gin.Context, err error) {
-	e := apierr.Public(err)
+	e := apierr.Public(err, unavailableOf(c))
 	if e.Status >= 500 {
 		Logger(c).ErrorContext(c.Request.Context(), "request failed", "status", e.Status, "err", err)
 	} else if e.Cause != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"authsvc/apierr"
 	"authsvc/middleware"
+	"authsvc/models"
 )
 
 // TestRenderErrorUnavailable: whatever handler returns it, an error chain
@@ -42,10 +44,13 @@ func TestRenderErrorUnavailable(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			// Through RequestID, as in the service: it hands the renderer
+			// the storage layer's classifier.
+			r := gin.New()
+			r.Use(middleware.RequestID(slog.New(slog.DiscardHandler), models.IsUnavailable))
+			r.GET("/", func(c *gin.Context) { middleware.RenderError(c, tc.err) })
 			w := httptest.NewRecorder()
-			c, _ := gin.CreateTestContext(w)
-			c.Request = httptest.NewRequest(http.MethodGet, "/", nil)
-			middleware.RenderError(c, tc.err)
+			r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
 			if w.Code != tc.status {
 				t.Fatalf("status %d, want %d: %s", w.Code, tc.status, w.Body)
 			}

@@ -11,12 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
-
-	"authsvc/apierr"
 )
-
-// The renderer answers 503 for these errors whichever handler returns them.
-func init() { apierr.RegisterUnavailable(IsUnavailable) }
 
 // IsUnavailable reports whether err means the database cannot serve the
 // request right now (disk full, I/O error, server down or restarting, pool
