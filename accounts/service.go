@@ -11,7 +11,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -164,13 +163,12 @@ func (s *Service) refreshEvent(outcome string) {
 }
 
 // internal wraps an unexpected failure: the client sees a plain 500, the log
-// gets the cause.
+// gets the cause. The renderer (apierr.Public) turns it into 503 with
+// Retry-After when the cause is an unavailable database or a cancelled or
+// timed-out request.
 func internal(op string, err error) error {
 	if _, ok := apierr.As(err); ok {
 		return err
-	}
-	if errors.Is(err, context.Canceled) || models.IsUnavailable(err) {
-		return apierr.Unavailable.WithCause(fmt.Errorf("%s: %w", op, err))
 	}
 	return apierr.Internal.WithCause(fmt.Errorf("%s: %w", op, err))
 }

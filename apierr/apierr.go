@@ -4,6 +4,7 @@
 package apierr
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -22,7 +23,10 @@ type Error struct {
 	Messages []TokenMessage
 	// RetryAfter, when positive, is sent as the Retry-After header (seconds).
 	RetryAfter int
-	Cause      error
+	// Extra holds further top-level fields of the JSON body, beside detail
+	// and code (readyz's "status").
+	Extra map[string]string
+	Cause error
 }
 
 // TokenMessage mirrors simplejwt's "messages" entries.
@@ -111,7 +115,51 @@ var (
 		Detail: "A server error occurred."}
 	Unavailable = &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable,
 		Detail: "Service temporarily unavailable, try again later.", RetryAfter: 1}
+	// NotReady is readyz's 503: the contract's error fields plus "status",
+	// the key monitors read on both 200 and 503.
+	NotReady = &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable,
+		Detail: "Database not reachable.", RetryAfter: 1, Extra: map[string]string{"status": "unavailable"}}
+	// MetricsTokenInvalid answers a scrape with a wrong AUTH_METRICS_TOKEN
+	// (no token at all gets NotAuthenticated).
+	MetricsTokenInvalid = &Error{Status: http.StatusUnauthorized, Code: CodeAuthFailed,
+		Detail: "Invalid metrics token."}
 )
+
+// IsUnavailable reports whether err's chain holds a cancelled or timed-out
+// context, or an error that storage (the unavailable classifier, e.g.
+// models.IsUnavailable, passed in by the caller so this package imports no
+// storage) calls unavailable.
+func IsUnavailable(err error, storage func(error) bool) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	return storage != nil && storage(err)
+}
+
+// Public is the answer the client gets for err: the *Error in its chain,
+// except that an unexpected failure (no *Error, or a 500) whose chain
+// IsUnavailable (with the storage classifier unavailable) becomes
+// Unavailable (503 with Retry-After), whichever handler or service produced
+// it; anything else unexpected is Internal.
+func Public(err error, unavailable func(error) bool) *Error {
+	e, ok := As(err)
+	if ok && e.Status != http.StatusInternalServerError {
+		return e
+	}
+	if IsUnavailable(err, unavailable) {
+		if ok && e.Cause != nil {
+			return Unavailable.WithCause(e.Cause)
+		}
+		return Unavailable.WithCause(err)
+	}
+	if ok {
+		return e
+	}
+	return Internal.WithCause(err)
+}
 
 // Token is a 401 token_not_valid with the given simplejwt message, as the
 // token endpoints (refresh, verify, logout) answer it.

@@ -2,12 +2,14 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"authsvc/apierr"
+	"authsvc/middleware"
 )
 
 func (a *api) healthz(c *gin.Context) {
@@ -16,16 +18,12 @@ func (a *api) healthz(c *gin.Context) {
 
 // readyz answers 503 when the database does not answer within a second, so
 // a load balancer stops sending traffic to an instance that cannot serve it.
+// The 503 is the catalogue's NotReady, rendered (and logged) like every error.
 func (a *api) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
 	defer cancel()
 	if err := a.Store.Ping(ctx); err != nil {
-		a.Log.WarnContext(ctx, "readiness check failed", "err", err)
-		// The contract's error fields, plus "status" for monitors that
-		// read the same key on 200 and 503.
-		c.Header("Retry-After", "1")
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable",
-			"detail": "Database not reachable.", "code": apierr.CodeServiceUnavailable})
+		middleware.RenderError(c, apierr.NotReady.WithCause(fmt.Errorf("readiness check: %w", err)))
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})

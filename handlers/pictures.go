@@ -110,9 +110,9 @@ func (a *api) pictureError(err error) error {
 		return apierr.Field("profile_picture", msgTooWide).WithCause(err)
 	case errors.Is(err, pictures.ErrEmpty):
 		return apierr.Field("profile_picture", msgEmptyFile)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return apierr.Unavailable.WithCause(err)
 	}
+	// A cancelled request or an unavailable disk or database becomes 503 in
+	// the renderer (apierr.Public).
 	return apierr.Internal.WithCause(err)
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"authsvc/middleware"
+	"authsvc/models"
 	"authsvc/openapi"
 )
 
@@ -34,7 +35,7 @@ func New(d Deps) (http.Handler, error) {
 	staff := a.auth.Require(middleware.Staff)
 
 	// Metrics wrap Recovery so that a request that panics is counted too.
-	r.Use(middleware.RequestID(d.Log))
+	r.Use(middleware.RequestID(d.Log, models.IsUnavailable))
 	if d.Metrics != nil {
 		r.Use(d.Metrics.Middleware())
 		r.GET("/metrics", d.Metrics.Handler(d.MetricsToken))

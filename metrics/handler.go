@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"crypto/subtle"
-	"net/http"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -25,7 +24,7 @@ func (m *Metrics) Handler(token string) gin.HandlerFunc {
 			if subtle.ConstantTimeCompare(got, want) != 1 || len(c.Request.Header.Values("Authorization")) > 1 {
 				err := apierr.NotAuthenticated
 				if len(got) > 0 {
-					err = &apierr.Error{Status: http.StatusUnauthorized, Code: apierr.CodeAuthFailed, Detail: "Invalid metrics token."}
+					err = apierr.MetricsTokenInvalid
 				}
 				middleware.RenderError(c, err)
 				return

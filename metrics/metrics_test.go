@@ -74,22 +74,30 @@ func TestMetricsToken(t *testing.T) {
 	t.Parallel()
 	s := testserver.New(t, testserver.Options{Env: map[string]string{"AUTH_METRICS_TOKEN": "scrape-secret"}})
 	for _, c := range []struct {
-		name   string
-		header map[string]string
-		want   int
+		name         string
+		header       map[string]string
+		want         int
+		code, detail string
 	}{
-		{"none", nil, 401},
-		{"wrong", map[string]string{"Authorization": "Bearer scrape-secreT"}, 401},
-		{"prefix", map[string]string{"Authorization": "Bearer scrape-secre"}, 401},
-		{"no scheme", map[string]string{"Authorization": "scrape-secret"}, 401},
-		{"right", map[string]string{"Authorization": "Bearer scrape-secret"}, 200},
+		{"none", nil, 401, "not_authenticated", "Authentication credentials were not provided."},
+		{"wrong", map[string]string{"Authorization": "Bearer scrape-secreT"}, 401, "authentication_failed", "Invalid metrics token."},
+		{"prefix", map[string]string{"Authorization": "Bearer scrape-secre"}, 401, "authentication_failed", "Invalid metrics token."},
+		{"no scheme", map[string]string{"Authorization": "scrape-secret"}, 401, "authentication_failed", "Invalid metrics token."},
+		{"right", map[string]string{"Authorization": "Bearer scrape-secret"}, 200, "", ""},
 	} {
 		r := s.Do(testserver.Request{Method: "GET", Path: "/metrics", Header: c.header})
 		if r.Status != c.want {
 			t.Errorf("%s: %d, want %d", c.name, r.Status, c.want)
 		}
-		if c.want == 401 && r.Header.Get("WWW-Authenticate") == "" {
-			t.Errorf("%s: 401 without WWW-Authenticate", c.name)
+		if c.want != 401 {
+			continue
+		}
+		if h := r.Header.Get("WWW-Authenticate"); h != `Bearer realm="api"` {
+			t.Errorf("%s: 401 with WWW-Authenticate %q", c.name, h)
+		}
+		m := r.JSON(t)
+		if len(m) != 2 || m["code"] != c.code || m["detail"] != c.detail {
+			t.Errorf("%s: body %v, want code %q detail %q", c.name, m, c.code, c.detail)
 		}
 	}
 }

@@ -14,13 +14,13 @@ import (
 )
 
 // RenderError writes err as the contract's JSON error and aborts the chain.
-// Errors that are not *apierr.Error become a plain 500; their text, like the
-// cause of any 5xx, goes to the log only, never to the client.
+// apierr.Public picks the answer: an unexpected error whose chain means the
+// database is unavailable or the request was cancelled or timed out is the
+// catalogue's 503 with Retry-After, for every handler; other errors that are
+// not *apierr.Error become a plain 500. Their text, like the cause of any
+// 5xx, goes to the log only, never to the client.
 func RenderError(c *gin.Context, err error) {
-	e, ok := apierr.As(err)
-	if !ok {
-		e = apierr.Internal.WithCause(err)
-	}
+	e := apierr.Public(err, unavailableOf(c))
 	if e.Status >= 500 {
 		Logger(c).ErrorContext(c.Request.Context(), "request failed", "status", e.Status, "err", err)
 	} else if e.Cause != nil {
@@ -41,7 +41,11 @@ func RenderError(c *gin.Context, err error) {
 		c.AbortWithStatusJSON(e.Status, e.Fields)
 		return
 	}
-	body := gin.H{"detail": e.Detail, "code": e.Code}
+	body := gin.H{}
+	for k, v := range e.Extra {
+		body[k] = v
+	}
+	body["detail"], body["code"] = e.Detail, e.Code
 	if len(e.Messages) > 0 {
 		body["messages"] = e.Messages
 	}

@@ -21,6 +21,10 @@ const requestKey ctxKey = 0
 type requestInfo struct {
 	id  string
 	log *slog.Logger
+	// unavailable classifies storage errors that mean "retry later"
+	// (RenderError answers them 503); carried per request so the renderer
+	// needs neither a package global nor an import of the storage layer.
+	unavailable func(error) bool
 }
 
 const ginPrincipalKey = "authsvc.principal"
@@ -66,12 +70,14 @@ func validRequestID(s string) bool {
 }
 
 // RequestID gives every request an id (the client's X-Request-ID if sane),
-// returns it in the response and puts it in the request context for logs.
+// returns it in the response and puts it in the request context for logs,
+// with unavailable, the storage layer's "database unavailable" test that
+// RenderError uses (nil: only cancelled and timed-out requests are 503).
 //
 // Generated ids are a random per-process prefix and a counter: unique across
 // instances and restarts without reading the system's random source on every
 // request (ids are for correlating log lines, not secrets).
-func RequestID(log *slog.Logger) gin.HandlerFunc {
+func RequestID(log *slog.Logger, unavailable func(error) bool) gin.HandlerFunc {
 	var seed [6]byte
 	_, _ = rand.Read(seed[:])
 	prefix := hex.EncodeToString(seed[:])
@@ -84,9 +90,18 @@ func RequestID(log *slog.Logger) gin.HandlerFunc {
 		}
 		// Canonical key set directly: Header.Set would canonicalise it again.
 		c.Writer.Header()["X-Request-Id"] = []string{id}
-		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestKey, &requestInfo{id: id, log: log}))
+		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestKey, &requestInfo{id: id, log: log, unavailable: unavailable}))
 		c.Next()
 	}
+}
+
+// unavailableOf is the request's storage-unavailable classifier (nil
+// outside a request that went through RequestID).
+func unavailableOf(c *gin.Context) func(error) bool {
+	if ri, ok := c.Request.Context().Value(requestKey).(*requestInfo); ok {
+		return ri.unavailable
+	}
+	return nil
 }
 
 // Logger returns the request's logger (slog.Default outside a request).
