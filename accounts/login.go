@@ -101,21 +101,21 @@ func (s *Service) Login(ctx context.Context, username, password string, m Meta) 
 // user's, and a retry with the current one succeeds.
 func (s *Service) OpenSession(ctx context.Context, u *models.User, m Meta) (Pair, error) {
 	now := s.now().Truncate(time.Second)
-	sid, jti := newID(), newID()
+	sid := newID()
 	exp := now.Add(s.o.RefreshTTL)
 	sess := &models.Session{
 		ID: sid, UserID: u.ID, CreatedAt: now, LastUsedAt: now, ExpiresAt: exp,
 		UserAgent: truncate(CleanText(m.UserAgent), 512), IP: truncate(m.IP, 64),
+		RefreshGeneration: 1, RefreshIssuedAt: &now,
 	}
-	rt := &models.RefreshToken{JTIHash: hashJTI(jti), SessionID: sid, IssuedAt: now, ExpiresAt: exp}
-	if err := s.o.Store.CreateSession(ctx, sess, rt, now, u.CredentialVersion); err != nil {
+	if err := s.o.Store.CreateSession(ctx, sess, now, u.CredentialVersion); err != nil {
 		if errors.Is(err, models.ErrCredentialChanged) {
 			s.o.Log.InfoContext(ctx, "login refused: credentials changed while it was checked", "user_id", u.ID)
 			return Pair{}, apierr.NoActiveAccount
 		}
 		return Pair{}, internal("open session", err)
 	}
-	refresh, err := s.signRefresh(u, sid, jti, now, exp)
+	refresh, err := s.signRefresh(u, sid, s.generationJTI(sid, 1), now, exp)
 	if err != nil {
 		return Pair{}, internal("open session", err)
 	}

@@ -19,17 +19,60 @@ func tokenError(err error) error {
 	return apierr.Token(apierr.MsgTokenInvalid).WithCause(err)
 }
 
-// Refresh rotates a refresh token: validate, then one transaction that
-// retires it and stores its successor (the lock), then decide what a token
-// that was already retired means, then issue.
-func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
-	c, err := s.o.Tokens.Verify(raw, tokens.TypeRefresh)
+// RefreshToken is a refresh token whose signature and claims checked: what
+// rotation, logout and the refresh throttle work from, so the token is
+// verified once per request.
+type RefreshToken struct {
+	claims tokens.Claims
+	gen    int64 // 0: a legacy token (no generation in its jti)
+	legacy bool
+}
+
+// SessionID is the session the token names.
+func (t *RefreshToken) SessionID() string { return t.claims.SessionID }
+
+// ParseRefresh verifies a refresh token's signature, type and times for a
+// refresh (a failure counts as an invalid refresh in the metrics).
+func (s *Service) ParseRefresh(raw string) (*RefreshToken, error) {
+	t, err := parseRefresh(s.o.Tokens, raw)
 	if err != nil {
 		s.refreshEvent("invalid")
-		return Pair{}, tokenError(err)
 	}
+	return t, err
+}
+
+func parseRefresh(v *tokens.Service, raw string) (*RefreshToken, error) {
+	c, err := v.Verify(raw, tokens.TypeRefresh)
+	if err != nil {
+		return nil, tokenError(err)
+	}
+	return refreshOf(c)
+}
+
+func refreshOf(c *tokens.Claims) (*RefreshToken, error) {
+	gen, dotted, bad := jtiGeneration(c.ID)
+	if bad {
+		return nil, apierr.Token(apierr.MsgTokenInvalid)
+	}
+	return &RefreshToken{claims: *c, gen: gen, legacy: !dotted}, nil
+}
+
+// Refresh rotates a refresh token (ParseRefresh, then Rotate).
+func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
+	t, err := s.ParseRefresh(raw)
+	if err != nil {
+		return Pair{}, err
+	}
+	return s.Rotate(ctx, t)
+}
+
+// Rotate is the one rotation core, the same on every database: validate
+// (the user, and for a legacy token its row and session), lock (one
+// conditional UPDATE of the session's generation, models.StepRefresh),
+// decide (classify), issue.
+func (s *Service) Rotate(ctx context.Context, t *RefreshToken) (Pair, error) {
 	s.o.Hasher.TokenCheck()
-	u, err := s.o.Store.UserByID(ctx, c.UserID)
+	u, err := s.o.Store.UserByID(ctx, t.claims.UserID)
 	if errors.Is(err, models.ErrNotFound) {
 		s.refreshEvent("invalid")
 		return Pair{}, apierr.Token(apierr.MsgTokenInvalid)
@@ -41,81 +84,156 @@ func (s *Service) Refresh(ctx context.Context, raw string) (Pair, error) {
 		s.refreshEvent("inactive")
 		return Pair{}, apierr.UserInactive
 	}
-
+	p, err := s.presentedOf(ctx, t)
+	if err != nil {
+		s.refreshEvent("invalid")
+		return Pair{}, err
+	}
 	now := s.now().Truncate(time.Second)
-	childJTI := s.successorJTI(c.ID)
-	child := &models.RefreshToken{JTIHash: hashJTI(childJTI), IssuedAt: now, ExpiresAt: now.Add(s.o.RefreshTTL)}
-	rot, err := s.o.Store.Rotate(ctx, hashJTI(c.ID), child, now)
+	var st models.RefreshState
+	if p.gen == legacyRetired {
+		err = s.o.Store.RefreshStateOf(ctx, t.SessionID(), &st)
+	} else {
+		step := models.RefreshStep{SessionID: t.SessionID(), UserID: u.ID, From: p.gen, Now: now, ExpiresAt: now.Add(s.o.RefreshTTL)}
+		err = s.o.Store.StepRefresh(ctx, &step, &st)
+	}
 	if err != nil {
 		return Pair{}, internal("rotate refresh token", err)
 	}
-	if rot.Session.ID != "" && rot.Session.ID != c.SessionID {
-		// A jti recorded under another session than the token claims: never
-		// issued by us that way.
-		return Pair{}, apierr.Token(apierr.MsgTokenInvalid)
+	if st.Rotated {
+		s.refreshEvent("rotated")
+		return s.issue(u, t.SessionID(), &st, now)
 	}
-
-	switch rot.Result {
-	case models.Unknown:
-		s.refreshEvent("invalid")
-		return Pair{}, apierr.Token(apierr.MsgTokenInvalid)
-	case models.SessionEnded:
+	switch classify(p, &st, now, s.o.ReuseGrace) {
+	case previous:
+		s.refreshEvent("grace")
+		return s.issue(u, t.SessionID(), &st, now)
+	case previousLegacy:
+		s.refreshEvent("grace")
+		return s.issueLegacySuccessor(ctx, u, t, now)
+	case ended:
 		s.refreshEvent("session_ended")
 		return Pair{}, apierr.Token(apierr.MsgTokenBlacklisted)
-	case models.AlreadyUsed:
-		return s.reused(ctx, u, c, childJTI, rot.UsedAt)
+	case replayed:
+		return Pair{}, s.replayed(ctx, u.ID, t.SessionID(), now)
 	}
-	refresh, err := s.signRefresh(u, c.SessionID, childJTI, child.IssuedAt, child.ExpiresAt)
+	// invalid, or current without the step matching (cannot happen: the
+	// step's WHERE is classify's "current").
+	s.refreshEvent("invalid")
+	return Pair{}, apierr.Token(apierr.MsgTokenInvalid)
+}
+
+// presentedOf says which generation t stands for. A legacy token is looked
+// up in the legacy table; a row under another session than the token names
+// was never issued that way, and is refused before anything is written.
+func (s *Service) presentedOf(ctx context.Context, t *RefreshToken) (presented, error) {
+	p := presented{userID: t.claims.UserID, gen: t.gen}
+	if !t.legacy {
+		return p, nil
+	}
+	row, err := s.o.Store.LegacyRefresh(ctx, hashJTI(t.claims.ID))
+	if errors.Is(err, models.ErrNotFound) || (err == nil && row.SessionID != t.SessionID()) {
+		return p, apierr.Token(apierr.MsgTokenInvalid)
+	}
+	if err != nil {
+		return p, internal("load legacy refresh token", err)
+	}
+	if row.UsedAt != nil {
+		p.gen, p.retiredAt = legacyRetired, *row.UsedAt
+	}
+	return p, nil
+}
+
+// issue signs the session's current generation (its stored iat and exp, so
+// a late twin gets the very token the winner got) and a fresh access token.
+func (s *Service) issue(u *models.User, sid string, st *models.RefreshState, now time.Time) (Pair, error) {
+	refresh, err := s.signRefresh(u, sid, s.generationJTI(sid, st.Generation), st.IssuedAt.UTC(), st.ExpiresAt.UTC())
 	if err != nil {
 		return Pair{}, internal("refresh", err)
 	}
-	access, err := s.signAccess(u, c.SessionID, now)
+	access, err := s.signAccess(u, sid, now)
 	if err != nil {
 		return Pair{}, internal("refresh", err)
 	}
-	s.refreshEvent("rotated")
 	return Pair{Access: access, Refresh: refresh}, nil
 }
 
-// reused handles a refresh token presented after it was rotated away.
-//
-// Two browser tabs that share storage often refresh at the same moment: both
-// send the same token, one wins the rotation, and the other arrives a few
-// milliseconds later. Inside the grace interval the late one gets a fresh
-// access token and the SAME successor refresh token the winner got (derived
-// from the parent's id and re-signed from its stored times), so the session
-// never forks into two chains. Past the grace interval a retired token can
-// only mean it was copied: the whole session is revoked (RFC 9700 4.14.2).
-func (s *Service) reused(ctx context.Context, u *models.User, c *tokens.Claims, childJTI string, usedAt time.Time) (Pair, error) {
-	now := s.now()
-	if now.Sub(usedAt) <= s.o.ReuseGrace {
-		succ, err := s.o.Store.RefreshByHash(ctx, hashJTI(childJTI))
-		if err != nil {
-			return Pair{}, internal("load successor refresh token", err)
-		}
-		refresh, err := s.signRefresh(u, c.SessionID, childJTI, succ.IssuedAt.UTC(), succ.ExpiresAt.UTC())
-		if err != nil {
-			return Pair{}, internal("refresh", err)
-		}
-		access, err := s.signAccess(u, c.SessionID, now.Truncate(time.Second))
-		if err != nil {
-			return Pair{}, internal("refresh", err)
-		}
-		s.refreshEvent("grace")
-		return Pair{Access: access, Refresh: refresh}, nil
+// issueLegacySuccessor answers a legacy token retired just before the
+// upgrade, inside the grace interval, as the old versions did: the same
+// successor (a keyed function of the parent's jti, with its stored times).
+func (s *Service) issueLegacySuccessor(ctx context.Context, u *models.User, t *RefreshToken, now time.Time) (Pair, error) {
+	jti := s.successorJTI(t.claims.ID)
+	succ, err := s.o.Store.LegacyRefresh(ctx, hashJTI(jti))
+	if err != nil {
+		return Pair{}, internal("load legacy successor", err)
 	}
-	if _, err := s.o.Store.RevokeSession(ctx, c.SessionID, 0, models.ReasonReuse, now); err != nil {
-		return Pair{}, internal("revoke session on reuse", err)
+	refresh, err := s.signRefresh(u, t.SessionID(), jti, succ.IssuedAt.UTC(), succ.ExpiresAt.UTC())
+	if err != nil {
+		return Pair{}, internal("refresh", err)
 	}
-	s.o.Log.WarnContext(ctx, "refresh token reuse detected; session revoked",
-		"user_id", u.ID, "session_id", c.SessionID)
+	access, err := s.signAccess(u, t.SessionID(), now)
+	if err != nil {
+		return Pair{}, internal("refresh", err)
+	}
+	return Pair{Access: access, Refresh: refresh}, nil
+}
+
+// replayed ends a session whose retired refresh token came back.
+func (s *Service) replayed(ctx context.Context, userID int64, sid string, now time.Time) error {
+	if _, err := s.o.Store.RevokeSession(ctx, sid, 0, models.ReasonReuse, now); err != nil {
+		return internal("revoke session on reuse", err)
+	}
+	s.o.Log.WarnContext(ctx, "refresh token reuse detected; session revoked", "user_id", userID, "session_id", sid)
 	s.refreshEvent("reuse_detected")
-	return Pair{}, apierr.Token(apierr.MsgTokenBlacklisted)
+	return apierr.Token(apierr.MsgTokenBlacklisted)
+}
+
+// standingOf reads t's session and classifies t (logout and verify).
+func (s *Service) standingOf(ctx context.Context, t *RefreshToken) (standing, error) {
+	p, err := s.presentedOf(ctx, t)
+	if err != nil {
+		return 0, err
+	}
+	var st models.RefreshState
+	if err := s.o.Store.RefreshStateOf(ctx, t.SessionID(), &st); err != nil {
+		return 0, internal("read refresh state", err)
+	}
+	return classify(p, &st, s.now(), s.o.ReuseGrace), nil
+}
+
+// Logout ends the session of a refresh token. A token just rotated away
+// still logs its session out inside the grace interval (a tab that had not
+// seen the newer token yet); an older one is treated as reuse, which also
+// ends the session but answers 401.
+func (s *Service) Logout(ctx context.Context, raw string) error {
+	t, err := parseRefresh(s.o.Tokens, raw)
+	if err != nil {
+		return err
+	}
+	class, err := s.standingOf(ctx, t)
+	if err != nil {
+		return err
+	}
+	reason := models.ReasonLogout
+	switch class {
+	case invalid:
+		return apierr.Token(apierr.MsgTokenInvalid)
+	case replayed:
+		reason = models.ReasonReuse
+	}
+	found, err := s.o.Store.RevokeSession(ctx, t.SessionID(), 0, reason, s.now())
+	if err != nil {
+		return internal("logout", err)
+	}
+	if !found || class == replayed {
+		return apierr.Token(apierr.MsgTokenBlacklisted)
+	}
+	return nil
 }
 
 // VerifyToken checks any token of ours, as the verify endpoint does: the
 // signature and claims, then that its session is live and, for a refresh
-// token, that it has not been retired.
+// token, that it is the session's current one.
 func (s *Service) VerifyToken(ctx context.Context, raw string) error {
 	c, err := s.o.Tokens.Verify(raw, "")
 	if err != nil {
@@ -138,48 +256,19 @@ func (s *Service) VerifyToken(ctx context.Context, raw string) error {
 	if st.Revoked || !s.now().Before(st.ExpiresAt) {
 		return apierr.Token(apierr.MsgTokenBlacklisted)
 	}
-	if c.TokenType == tokens.TypeRefresh {
-		rt, err := s.o.Store.RefreshByHash(ctx, hashJTI(c.ID))
-		if errors.Is(err, models.ErrNotFound) {
-			return apierr.Token(apierr.MsgTokenInvalid)
-		}
-		if err != nil {
-			return internal("verify token", err)
-		}
-		if rt.UsedAt != nil {
-			return apierr.Token(apierr.MsgTokenBlacklisted)
-		}
+	if c.TokenType != tokens.TypeRefresh {
+		return nil
 	}
-	return nil
-}
-
-// Logout ends the session of a refresh token. A token already rotated away
-// still logs its session out inside the grace interval (a tab that had not
-// seen the newer token yet); later it is treated as reuse, which also ends
-// the session but answers 401.
-func (s *Service) Logout(ctx context.Context, raw string) error {
-	c, err := s.o.Tokens.Verify(raw, tokens.TypeRefresh)
+	t, err := refreshOf(c)
 	if err != nil {
-		return tokenError(err)
+		return err
 	}
-	rt, err := s.o.Store.RefreshByHash(ctx, hashJTI(c.ID))
-	if errors.Is(err, models.ErrNotFound) || (err == nil && rt.SessionID != c.SessionID) {
+	switch class, err := s.standingOf(ctx, t); {
+	case err != nil:
+		return err
+	case class == invalid:
 		return apierr.Token(apierr.MsgTokenInvalid)
-	}
-	if err != nil {
-		return internal("logout", err)
-	}
-	now := s.now()
-	reason := models.ReasonLogout
-	reuse := rt.UsedAt != nil && now.Sub(*rt.UsedAt) > s.o.ReuseGrace
-	if reuse {
-		reason = models.ReasonReuse
-	}
-	found, err := s.o.Store.RevokeSession(ctx, c.SessionID, 0, reason, now)
-	if err != nil {
-		return internal("logout", err)
-	}
-	if !found || reuse {
+	case class != current:
 		return apierr.Token(apierr.MsgTokenBlacklisted)
 	}
 	return nil

@@ -133,17 +133,27 @@ func (a *api) refresh(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	// Refused here, the cookie stays: the token is still good, later.
-	if err := a.throttleRefresh(c, raw); err != nil {
-		return err
-	}
-	pair, err := a.Accounts.Refresh(c.Request.Context(), raw)
-	if err != nil {
-		if fromCookie {
-			a.clearRefreshCookie(c)
+	// Verified once: the throttle counts against the session it names.
+	t, err := a.Accounts.ParseRefresh(raw)
+	if err == nil {
+		// Refused here, the cookie stays: the token is still good, later.
+		if err := a.throttleRefresh(c, t.SessionID()); err != nil {
+			return err
 		}
-		return err
+		var pair accounts.Pair
+		if pair, err = a.Accounts.Rotate(c.Request.Context(), t); err == nil {
+			a.answerRefresh(c, pair, fromCookie)
+			return nil
+		}
 	}
+	if fromCookie {
+		a.clearRefreshCookie(c)
+	}
+	return err
+}
+
+// answerRefresh sends a rotated pair.
+func (a *api) answerRefresh(c *gin.Context, pair accounts.Pair, fromCookie bool) {
 	// In cookie mode a token from the body (a script) gets the cookie only
 	// if the request passes the CSRF check: otherwise a form on another site
 	// posting the attacker's refresh token would plant the attacker's
@@ -152,10 +162,9 @@ func (a *api) refresh(c *gin.Context) error {
 	// body, as without cookie mode.
 	if a.Cookie.On && !fromCookie && a.checkCSRF(c) != nil {
 		c.JSON(http.StatusOK, pair)
-		return nil
+		return
 	}
 	a.sendPair(c, pair)
-	return nil
 }
 
 func (a *api) verify(c *gin.Context) error {

@@ -5,7 +5,6 @@ import (
 
 	"authsvc/middleware"
 	"authsvc/throttle"
-	"authsvc/tokens"
 )
 
 // Limits are the configurable per-subject limits that are not a fixed
@@ -34,17 +33,13 @@ func uploadGuard(t *middleware.Throttle, r throttle.Rule) gin.HandlerFunc {
 }
 
 // throttleRefresh counts a refresh against its session (the sid of a token
-// whose signature checks; anything else is left for Refresh to refuse, and
-// counts nowhere, since it names no session we issued). Every rotation
-// stores a row, so one session refreshing in a loop would grow the table
-// without bound.
-func (a *api) throttleRefresh(c *gin.Context, raw string) error {
-	if a.Throttle == nil || a.Limits.Refresh.Limit <= 0 {
+// whose signature checked; anything else is refused before and counts
+// nowhere, since it names no session we issued). Every rotation is a write
+// on the one SQLite writer, so one session refreshing in a loop would take
+// it from everyone else.
+func (a *api) throttleRefresh(c *gin.Context, sid string) error {
+	if a.Throttle == nil || a.Limits.Refresh.Limit <= 0 || sid == "" {
 		return nil
 	}
-	claims, err := a.Tokens.Verify(raw, tokens.TypeRefresh)
-	if err != nil || claims.SessionID == "" {
-		return nil
-	}
-	return a.Throttle.Take(c, "refresh", claims.SessionID, a.Limits.Refresh)
+	return a.Throttle.Take(c, "refresh", sid, a.Limits.Refresh)
 }

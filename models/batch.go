@@ -28,18 +28,22 @@ const MaxRotationBatch = 256
 // at once, so a lone request is not delayed.
 const gatherRounds = 4
 
-// rotateReq is one caller waiting for its rotation to be committed.
-type rotateReq struct {
-	ctx        context.Context
-	parentHash string
-	child      *RefreshToken
-	now        time.Time
-	done       chan rotateAns
+// ErrWriterClosed answers a rotation that reaches the store after Close.
+var ErrWriterClosed = errors.New("rotation writer stopped")
+
+// stepReq is one caller waiting for its rotation step to be committed.
+type stepReq struct {
+	ctx  context.Context
+	st   *RefreshStep
+	out  *RefreshState
+	done chan error
 }
 
-type rotateAns struct {
-	rot Rotation
-	err error
+// batchHooks let tests hold the writer or a caller at a chosen moment; nil
+// in production.
+type batchHooks struct {
+	beforeQueue func() // a caller has checked the writer is open, before queueing
+	beforeRun   func() // the writer has a batch, before its transaction
 }
 
 // rotationBatcher is the group-commit writer for refresh rotations on SQLite.
@@ -49,27 +53,33 @@ type rotateAns struct {
 // disk however many callers wait. The batcher runs every rotation waiting in
 // its queue in ONE transaction and answers each caller only after that
 // commit, so the durability promise is unchanged while the fsync is shared.
-// Each rotation writes inside its own SAVEPOINT: a failure rolls back that
-// rotation alone and the others still commit. The writer uses prepared
-// statements on the writer connection (batchsql.go), not the ORM: it runs
-// every rotation in turn, so its cost per rotation caps the refresh rate.
+// A rotation is one UPDATE (and a read when it matched nothing), so a failed
+// statement undoes nothing but itself; the rest of that batch is then
+// answered with the error without running, and what ran before it commits.
 //
 // A batch only forms if the writer lets other requests reach the queue before
 // draining it: on a busy core the first request would otherwise wake the
 // writer alone and every "batch" would hold one rotation. So after the first
 // request the writer yields (runtime.Gosched) and drains again, as long as
 // each round brings more, up to gatherRounds; no timer, no fixed delay.
+//
+// Stopping: close marks the writer closed under mu, which waits for any
+// caller between its check and its send; no send can follow, so the queue
+// is closed and the writer runs what is left in it before it exits. Every
+// queued rotation is answered, and nobody sends on a closed queue.
 type rotationBatcher struct {
-	db    *sql.DB
-	stmts *batchStmts
-	in    chan *rotateReq
-	obs   BatchObserver
-	log   *slog.Logger
-	stop  chan struct{}
-	wg    sync.WaitGroup
-	pool  sync.Pool
-	mu    sync.Mutex
-	st    BatchStats
+	db     *sql.DB
+	stmts  refreshStmts
+	in     chan *stepReq
+	obs    BatchObserver
+	log    *slog.Logger
+	hooks  batchHooks
+	mu     sync.RWMutex // held shared from a caller's closed check to its send
+	closed bool
+	exited chan struct{}
+	pool   sync.Pool
+	statMu sync.Mutex
+	st     BatchStats
 }
 
 // BatchStats summarise the group commits so far (tests, the load tool's
@@ -80,59 +90,60 @@ type BatchStats struct {
 	MaxBatch  int
 }
 
-func newRotationBatcher(ctx context.Context, db *sql.DB, obs BatchObserver, log *slog.Logger) (*rotationBatcher, error) {
-	stmts, err := prepareBatch(ctx, db)
-	if err != nil {
-		return nil, err
-	}
+func newRotationBatcher(db *sql.DB, stmts refreshStmts, obs BatchObserver, log *slog.Logger, hooks batchHooks) *rotationBatcher {
 	b := &rotationBatcher{
-		db: db, stmts: stmts, in: make(chan *rotateReq, MaxRotationBatch), obs: obs, log: log,
-		stop: make(chan struct{}),
+		db: db, stmts: stmts, in: make(chan *stepReq, MaxRotationBatch), obs: obs, log: log, hooks: hooks,
+		exited: make(chan struct{}),
 	}
-	b.pool.New = func() any { return &rotateReq{done: make(chan rotateAns, 1)} }
-	b.wg.Add(1)
+	b.pool.New = func() any { return &stepReq{done: make(chan error, 1)} }
 	go b.loop()
-	return b, nil
+	return b
 }
 
-// errBatcherClosed answers rotations that arrive while the store closes.
-var errBatcherClosed = errors.New("rotation writer stopped")
-
-// rotate queues one rotation and waits for its committed outcome.
-func (b *rotationBatcher) rotate(ctx context.Context, parentHash string, child *RefreshToken, now time.Time) (Rotation, error) {
-	select {
-	case <-b.stop:
-		return Rotation{}, errBatcherClosed
-	default:
+// step queues one rotation step and waits for its committed outcome.
+func (b *rotationBatcher) step(ctx context.Context, st *RefreshStep, out *RefreshState) error {
+	r := b.pool.Get().(*stepReq)
+	r.ctx, r.st, r.out = ctx, st, out
+	b.mu.RLock()
+	if b.closed {
+		b.mu.RUnlock()
+		b.put(r)
+		return ErrWriterClosed
 	}
-	r := b.pool.Get().(*rotateReq)
-	r.ctx, r.parentHash, r.child, r.now = ctx, parentHash, child, now
+	if b.hooks.beforeQueue != nil {
+		b.hooks.beforeQueue()
+	}
 	select {
 	case b.in <- r:
 	case <-ctx.Done():
+		b.mu.RUnlock()
 		b.put(r)
-		return Rotation{}, fmt.Errorf("queue rotation: %w", ctx.Err())
-	case <-b.stop:
-		b.put(r)
-		return Rotation{}, errBatcherClosed
+		return fmt.Errorf("queue rotation: %w", ctx.Err())
 	}
+	b.mu.RUnlock()
 	// Once queued, wait for the answer even if ctx ends: the writer may
 	// already have committed the rotation, and the caller must not hear
 	// "failed" for a token that was in fact retired.
-	a := <-r.done
+	err := <-r.done
 	b.put(r)
-	return a.rot, a.err
+	return err
 }
 
-func (b *rotationBatcher) put(r *rotateReq) {
-	r.ctx, r.child = nil, nil
+func (b *rotationBatcher) put(r *stepReq) {
+	r.ctx, r.st, r.out = nil, nil, nil
 	b.pool.Put(r)
 }
 
+// close stops the writer after it has answered everything queued.
 func (b *rotationBatcher) close() {
-	close(b.stop)
-	b.wg.Wait()
-	b.stmts.close()
+	b.mu.Lock()
+	already := b.closed
+	b.closed = true
+	b.mu.Unlock()
+	if !already {
+		close(b.in)
+	}
+	<-b.exited
 }
 
 // RotationStats returns the group-commit totals so far (zero on PostgreSQL
@@ -141,41 +152,38 @@ func (s *Store) RotationStats() BatchStats {
 	if s.batch == nil {
 		return BatchStats{}
 	}
-	return s.batch.stats()
-}
-
-func (b *rotationBatcher) stats() BatchStats {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b := s.batch
+	b.statMu.Lock()
+	defer b.statMu.Unlock()
 	return b.st
 }
 
 func (b *rotationBatcher) loop() {
-	defer b.wg.Done()
-	batch := make([]*rotateReq, 0, MaxRotationBatch)
+	defer close(b.exited)
+	batch := make([]*stepReq, 0, MaxRotationBatch)
 	for {
-		select {
-		case r := <-b.in:
-			batch = append(batch[:0], r)
-		case <-b.stop:
-			b.drainClosed()
+		r, ok := <-b.in
+		if !ok {
 			return
 		}
-		batch = b.gather(batch)
+		batch = b.gather(append(batch[:0], r))
 		b.commit(batch)
 	}
 }
 
 // gather adds what is queued behind the first request, yielding between
 // rounds so that requests which are runnable but not yet queued get there.
-func (b *rotationBatcher) gather(batch []*rotateReq) []*rotateReq {
+func (b *rotationBatcher) gather(batch []*stepReq) []*stepReq {
 	for round := 0; round < gatherRounds && len(batch) < MaxRotationBatch; round++ {
 		runtime.Gosched()
 		before := len(batch)
 	drain:
 		for len(batch) < MaxRotationBatch {
 			select {
-			case r := <-b.in:
+			case r, ok := <-b.in:
+				if !ok {
+					return batch
+				}
 				batch = append(batch, r)
 			default:
 				break drain
@@ -189,67 +197,69 @@ func (b *rotationBatcher) gather(batch []*rotateReq) []*rotateReq {
 }
 
 // commit runs batch in one transaction and answers every caller.
-func (b *rotationBatcher) commit(batch []*rotateReq) {
+func (b *rotationBatcher) commit(batch []*stepReq) {
+	if b.hooks.beforeRun != nil {
+		b.hooks.beforeRun()
+	}
 	start := time.Now()
-	ans := make([]rotateAns, len(batch))
+	errs := make([]error, len(batch))
 	// The transaction is not tied to any one caller's context: one client
 	// going away must not roll back everyone else's rotation.
-	err := b.run(batch, ans)
+	err := b.run(batch, errs)
 	if err != nil {
 		err = fmt.Errorf("commit rotation batch of %d: %w", len(batch), err)
 	}
 	took := time.Since(start)
 	for i, r := range batch {
-		if err != nil && ans[i].err == nil {
-			ans[i] = rotateAns{err: err}
+		if err != nil && errs[i] == nil {
+			errs[i] = err
 		}
-		r.done <- ans[i]
+		r.done <- errs[i]
 	}
-	b.mu.Lock()
-	b.st.Batches++
-	b.st.Rotations += int64(len(batch))
-	if len(batch) > b.st.MaxBatch {
-		b.st.MaxBatch = len(batch)
-	}
-	b.mu.Unlock()
-	if b.obs != nil {
-		b.obs.ObserveRotationBatch(len(batch), took)
-	}
-	if b.log != nil && b.log.Enabled(context.Background(), slog.LevelDebug) {
-		b.log.LogAttrs(context.Background(), slog.LevelDebug, "rotation batch committed",
-			slog.Int("batch_size", len(batch)), slog.Duration("took", took), slog.Any("err", err))
-	}
+	b.record(len(batch), took, err)
 }
 
-// run executes the batch in one transaction; per-rotation failures land in
-// ans, a returned error fails the whole batch (nothing was committed).
-func (b *rotationBatcher) run(batch []*rotateReq, ans []rotateAns) error {
-	t, err := b.stmts.begin(context.Background(), b.db)
+// run executes the batch in one transaction; per-step failures land in
+// errs, a returned error fails the whole batch (nothing was committed).
+func (b *rotationBatcher) run(batch []*stepReq, errs []error) error {
+	ctx := context.Background()
+	tx, err := b.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock on the writer DSN)
 	if err != nil {
-		return err
+		return fmt.Errorf("begin rotation batch: %w", err)
 	}
+	stmts := refreshStmts{step: tx.StmtContext(ctx, b.stmts.step), state: tx.StmtContext(ctx, b.stmts.state)}
+	var failed error
 	for i, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			ans[i].err = fmt.Errorf("rotation abandoned: %w", err)
-			continue
+		switch {
+		case failed != nil:
+			// A statement failed: SQLite may have rolled the whole
+			// transaction back, so nothing after it runs.
+			errs[i] = fmt.Errorf("rotation not run: %w", failed)
+		case r.ctx.Err() != nil:
+			errs[i] = fmt.Errorf("rotation abandoned: %w", r.ctx.Err())
+		default:
+			errs[i] = stmts.run(ctx, r.st, r.out)
+			failed = errs[i]
 		}
-		ans[i].rot, ans[i].err = t.rotate(r.parentHash, r.child, r.now)
 	}
-	if err := t.tx.Commit(); err != nil {
-		_ = t.tx.Rollback()
+	if err := tx.Commit(); err != nil {
+		_ = tx.Rollback()
 		return err
 	}
 	return nil
 }
 
-// drainClosed answers whatever is still queued when the store closes.
-func (b *rotationBatcher) drainClosed() {
-	for {
-		select {
-		case r := <-b.in:
-			r.done <- rotateAns{err: errBatcherClosed}
-		default:
-			return
-		}
+func (b *rotationBatcher) record(size int, took time.Duration, err error) {
+	b.statMu.Lock()
+	b.st.Batches++
+	b.st.Rotations += int64(size)
+	b.st.MaxBatch = max(b.st.MaxBatch, size)
+	b.statMu.Unlock()
+	if b.obs != nil {
+		b.obs.ObserveRotationBatch(size, took)
+	}
+	if b.log != nil && b.log.Enabled(context.Background(), slog.LevelDebug) {
+		b.log.LogAttrs(context.Background(), slog.LevelDebug, "rotation batch committed",
+			slog.Int("batch_size", size), slog.Duration("took", took), slog.Any("err", err))
 	}
 }

@@ -23,25 +23,22 @@ func BenchmarkRotateParallel(b *testing.B) {
 			now := time.Now().UTC().Truncate(time.Second)
 			const perProc = 32
 			chains := perProc * runtime.GOMAXPROCS(0)
-			heads := make([]string, chains)
-			for i := range heads {
-				_, heads[i] = newChain(b, s, fmt.Sprintf("b%d", i), now)
+			sids := make([]string, chains)
+			uids := make([]int64, chains)
+			for i := range sids {
+				sids[i], uids[i] = newSession(b, s, fmt.Sprintf("b%d", i), now)
 			}
 			var next atomic.Int64
 			b.SetParallelism(perProc) // 64 goroutines on the 2-core target machine
 			b.ReportAllocs()
 			b.RunParallel(func(pb *testing.PB) {
 				i := int(next.Add(1)-1) % chains
-				parent := heads[i]
-				n := 0
-				for pb.Next() {
-					n++
-					c := fmt.Sprintf("c%d-%d", i, n)
-					if _, err := s.Rotate(context.Background(), parent, child(c, now), now); err != nil {
-						b.Error(err)
+				var st RefreshState
+				for gen := int64(1); pb.Next(); gen++ {
+					if err := s.StepRefresh(context.Background(), stepFrom(sids[i], uids[i], gen, now), &st); err != nil || !st.Rotated {
+						b.Error(st, err)
 						return
 					}
-					parent = c
 				}
 			})
 			if st := s.RotationStats(); st.Batches > 0 {

@@ -11,9 +11,6 @@ import (
 type expiring struct{ table, key, column string }
 
 var expiringTables = []expiring{
-	// Refresh tokens first: an expired session cascades to its tokens, but a
-	// long-lived session accumulates retired tokens that expire on their own.
-	{"refresh_tokens", "jti_hash", "expires_at"},
 	{"sessions", "id", "expires_at"},
 	{"password_reset_tokens", "hash", "expires_at"},
 	// Keys without an expiry have expires_at NULL, which is never < now.
@@ -26,11 +23,22 @@ var expiringTables = []expiring{
 // requests in between; callers loop until it returns 0.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time, batch int) (int64, error) {
 	defer s.live.changed()
+	tables := expiringTables
+	if s.legacy.Load() {
+		// Legacy refresh tokens first: an expired session cascades to its
+		// tokens, but a session that went on rotating left retired ones
+		// that expire on their own.
+		tables = append([]expiring{{legacyTable, "jti_hash", "expires_at"}}, tables...)
+	}
 	var total int64
-	for _, t := range expiringTables {
+	for _, t := range tables {
 		q := fmt.Sprintf("DELETE FROM %s WHERE %s IN (SELECT %s FROM %s WHERE %s < ? LIMIT ?)",
 			t.table, t.key, t.key, t.table, t.column)
 		res := s.W.WithContext(ctx).Exec(q, now, batch)
+		if res.Error != nil && t.table == legacyTable && !s.W.WithContext(ctx).Migrator().HasTable(legacyTable) {
+			s.legacy.Store(false) // dropped by another instance's migration
+			continue
+		}
 		if res.Error != nil {
 			return total, fmt.Errorf("delete expired %s: %w", t.table, res.Error)
 		}

@@ -50,23 +50,22 @@ type Session struct {
 	RevokeReason string     `gorm:"size:32;not null"`
 	UserAgent    string     `gorm:"size:512;not null"`
 	IP           string     `gorm:"size:64;not null"`
+	// RefreshGeneration numbers the session's one live refresh token: a
+	// refresh token names its session and generation, and rotation moves the
+	// generation on by one (refresh.go). 0 is a session opened before
+	// generations existed, whose live token is still a row of refresh_tokens
+	// (legacy.go).
+	RefreshGeneration int64 `gorm:"not null;default:0"`
+	// RefreshIssuedAt is when the current generation's token was issued: the
+	// time of the last rotation, from which the grace interval runs, and the
+	// iat that re-issues the same token to a late twin inside it (its exp is
+	// ExpiresAt).
+	RefreshIssuedAt *time.Time ``
 }
 
 // Live reports whether the session still authorises its tokens at now.
 func (s *Session) Live(now time.Time) bool {
 	return s.RevokedAt == nil && now.Before(s.ExpiresAt)
-}
-
-// RefreshToken records one issued refresh token by the SHA-256 of its jti
-// (never the token). UsedAt is set when it is rotated away; a second use is
-// either a racing tab (inside the grace interval) or theft.
-type RefreshToken struct {
-	JTIHash   string     `gorm:"primaryKey;size:64"`
-	SessionID string     `gorm:"size:32;not null;index"`
-	Session   *Session   `gorm:"constraint:OnDelete:CASCADE" json:"-"`
-	IssuedAt  time.Time  `gorm:"not null"`
-	ExpiresAt time.Time  `gorm:"not null;index"`
-	UsedAt    *time.Time ``
 }
 
 // Revocation reasons, kept on the session for audit.
@@ -93,5 +92,5 @@ var (
 
 // All lists every model, for migrations.
 func All() []any {
-	return []any{&User{}, &Session{}, &RefreshToken{}, &APIKey{}, &PasswordResetToken{}, &Follow{}, &SigningKey{}}
+	return []any{&User{}, &Session{}, &APIKey{}, &PasswordResetToken{}, &Follow{}, &SigningKey{}}
 }

@@ -2,135 +2,132 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
-
-	"gorm.io/gorm"
 )
 
-// RotateResult says what happened to a presented refresh token.
-type RotateResult int
+// RefreshStep asks to rotate session SessionID from generation From to
+// From+1: the refresh token of generation From was presented by UserID, and
+// its successor is issued at Now and expires at ExpiresAt, which becomes the
+// session's expiry.
+type RefreshStep struct {
+	SessionID string
+	UserID    int64
+	From      int64
+	Now       time.Time
+	ExpiresAt time.Time
+}
 
+// RefreshState is a session's refresh state after a step: whether the step
+// moved the generation (Rotated) and, either way, what the session holds now.
+// The caller decides what a step that did not move it means (refresh.go in
+// accounts): the rules are not the store's.
+type RefreshState struct {
+	Rotated    bool
+	Found      bool
+	UserID     int64
+	Generation int64
+	IssuedAt   time.Time // the current generation's iat; zero for a legacy session
+	ExpiresAt  time.Time
+	Revoked    bool
+}
+
+// The statement behind every rotation, on both databases. One conditional
+// UPDATE is the whole lock: on SQLite the single writer runs it alone, on
+// PostgreSQL a concurrent one waits for the row lock and re-checks the WHERE
+// on the committed row (READ COMMITTED), so of two presentations of one
+// token exactly one matches. The session's storage does not grow however
+// often it refreshes.
 const (
-	// Rotated: the token was live and unused; it is now retired and the
-	// successor is stored.
-	Rotated RotateResult = iota + 1
-	// AlreadyUsed: the token had been rotated before, at UsedAt.
-	AlreadyUsed
-	// Unknown: no such token (never issued here, or cleaned up after expiry).
-	Unknown
-	// SessionEnded: the token's session is revoked or expired.
-	SessionEnded
+	stepRefreshSQL = `UPDATE sessions SET refresh_generation = refresh_generation + 1,
+ refresh_issued_at = ?, last_used_at = ?, expires_at = ?
+ WHERE id = ? AND user_id = ? AND refresh_generation = ? AND revoked_at IS NULL AND expires_at > ?`
+	refreshStateSQL = `SELECT user_id, refresh_generation, refresh_issued_at, expires_at, revoked_at IS NOT NULL
+ FROM sessions WHERE id = ?`
 )
 
-// Rotation is the outcome of Rotate.
-type Rotation struct {
-	Result  RotateResult
-	UsedAt  time.Time // when AlreadyUsed
-	Session Session   // the token's session, when found
+// refreshStmts are the two statements, prepared for one pool or bound to one
+// transaction; step runs them the same way whichever it is.
+type refreshStmts struct{ step, state *sql.Stmt }
+
+// run applies st and fills out. A step that matched no row reads the
+// session as it is, so the caller can tell a racing twin from a replay, a
+// revoked session or an unknown one.
+func (r refreshStmts) run(ctx context.Context, st *RefreshStep, out *RefreshState) error {
+	res, err := r.step.ExecContext(ctx, st.Now, st.Now, st.ExpiresAt, st.SessionID, st.UserID, st.From, st.Now)
+	if err != nil {
+		return fmt.Errorf("rotate session %s: %w", st.SessionID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("rotate session %s: %w", st.SessionID, err)
+	}
+	if n == 1 {
+		*out = RefreshState{Rotated: true, Found: true, UserID: st.UserID, Generation: st.From + 1,
+			IssuedAt: st.Now, ExpiresAt: st.ExpiresAt}
+		return nil
+	}
+	return r.read(ctx, st.SessionID, out)
 }
 
-// Rotate retires the refresh token parentHash and stores child as its
-// successor, extending the session to child.ExpiresAt, in one transaction.
+func (r refreshStmts) read(ctx context.Context, sid string, out *RefreshState) error {
+	var issued sql.NullTime
+	*out = RefreshState{}
+	err := r.state.QueryRowContext(ctx, sid).Scan(&out.UserID, &out.Generation, &issued, &out.ExpiresAt, &out.Revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read session %s: %w", sid, err)
+	}
+	out.Found = true
+	if issued.Valid {
+		out.IssuedAt = issued.Time
+	}
+	return nil
+}
+
+func (s *Store) prepareRefresh(ctx context.Context) error {
+	var err error
+	if s.refresh.step, err = s.sqlW.PrepareContext(ctx, s.rebind(stepRefreshSQL)); err != nil {
+		return fmt.Errorf("prepare rotation: %w", err)
+	}
+	if s.refresh.state, err = s.sqlW.PrepareContext(ctx, s.rebind(refreshStateSQL)); err != nil {
+		return fmt.Errorf("prepare rotation: %w", err)
+	}
+	s.refreshRead.state, err = s.prepareRead(ctx, "refresh state", refreshStateSQL)
+	return err
+}
+
+// StepRefresh applies one rotation step and reports the session's state.
 //
-// The race it closes: two tabs (or two instances) present the same token at
-// once. The conditional UPDATE ... WHERE used_at IS NULL lets exactly one of
-// them win; on SQLite the writer lock serialises them, on PostgreSQL the
-// loser's UPDATE waits for the winner's row lock and then matches no row.
-// The loser then reads the winner's committed used_at and the caller decides
-// between the grace answer and reuse detection.
-//
-// On SQLite the rotation is handed to the group-commit writer (batch.go),
-// which commits it together with the others waiting and returns only after
-// that commit; the outcome is the same as running it alone.
-func (s *Store) Rotate(ctx context.Context, parentHash string, child *RefreshToken, now time.Time) (Rotation, error) {
+// On SQLite the step goes to the group-commit writer (batch.go), which runs
+// it with the others waiting in one transaction and answers only after that
+// commit; on PostgreSQL (or with PlainRotate) it runs as its own statement.
+// The statement and what is read back are the same either way.
+func (s *Store) StepRefresh(ctx context.Context, st *RefreshStep, out *RefreshState) error {
 	if s.batch != nil {
-		return s.batch.rotate(ctx, parentHash, child, now)
+		return s.batch.step(ctx, st, out)
 	}
-	var out Rotation
-	err := s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var err error
-		out, err = rotateIn(tx, parentHash, child, now)
+	return s.refresh.run(ctx, st, out)
+}
+
+// RefreshStateOf reads session sid's refresh state (Found false: no such
+// session) on the read pool, for the verify and logout endpoints.
+func (s *Store) RefreshStateOf(ctx context.Context, sid string, out *RefreshState) error {
+	pctx, err := s.pointCtx(ctx)
+	if err != nil {
 		return err
-	})
-	if errors.Is(err, errSessionEnded) {
-		return Rotation{Result: SessionEnded, Session: out.Session}, nil
 	}
-	return out, err
+	return s.refreshRead.read(pctx, sid, out)
 }
 
-// errSessionEnded rolls back a rotation whose session was revoked under it.
-var errSessionEnded = errors.New("session ended during rotation")
-
-// rotateIn is one rotation inside the caller's transaction: the plain path
-// runs it alone, the SQLite group-commit writer runs many in one transaction
-// (see batch.go).
-func rotateIn(tx *gorm.DB, parentHash string, child *RefreshToken, now time.Time) (Rotation, error) {
-	var out Rotation
-	var parent RefreshToken
-	err := tx.Where("jti_hash = ?", parentHash).Take(&parent).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		out.Result = Unknown
-		return out, nil
-	}
-	if err != nil {
-		return out, fmt.Errorf("load refresh token: %w", err)
-	}
-	if err := tx.Where("id = ?", parent.SessionID).Take(&out.Session).Error; err != nil {
-		return out, fmt.Errorf("load session %s: %w", parent.SessionID, err)
-	}
-	if !out.Session.Live(now) {
-		out.Result = SessionEnded
-		return out, nil
-	}
-	res := tx.Model(&RefreshToken{}).Where("jti_hash = ? AND used_at IS NULL", parentHash).Update("used_at", now)
-	if res.Error != nil {
-		return out, fmt.Errorf("retire refresh token: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		var used RefreshToken
-		if err := tx.Where("jti_hash = ?", parentHash).Take(&used).Error; err != nil {
-			return out, fmt.Errorf("reload refresh token: %w", err)
+func (r refreshStmts) close() {
+	for _, st := range []*sql.Stmt{r.step, r.state} {
+		if st != nil {
+			st.Close()
 		}
-		out.Result = AlreadyUsed
-		if used.UsedAt != nil {
-			out.UsedAt = *used.UsedAt
-		}
-		return out, nil
 	}
-	child.SessionID = parent.SessionID
-	if err := tx.Create(child).Error; err != nil {
-		return out, fmt.Errorf("store successor refresh token: %w", err)
-	}
-	// The session was read live above, but another instance may have
-	// revoked it since (reuse detected there, logout, password change).
-	// Under READ COMMITTED this UPDATE waits for that writer's row lock and
-	// re-checks the WHERE on the committed row, so a revocation that won the
-	// race makes it match nothing: the caller rolls the rotation back and
-	// answers as for an ended session instead of handing out a new pair.
-	ext := tx.Model(&Session{}).Where("id = ? AND revoked_at IS NULL", parent.SessionID).
-		Updates(map[string]any{"expires_at": child.ExpiresAt, "last_used_at": now})
-	if ext.Error != nil {
-		return out, fmt.Errorf("extend session: %w", ext.Error)
-	}
-	if ext.RowsAffected == 0 {
-		return out, errSessionEnded
-	}
-	out.Session.ExpiresAt, out.Session.LastUsedAt = child.ExpiresAt, now
-	out.Result = Rotated
-	return out, nil
-}
-
-// RefreshByHash loads a refresh token row.
-func (s *Store) RefreshByHash(ctx context.Context, hash string) (*RefreshToken, error) {
-	var rt RefreshToken
-	err := s.R.WithContext(ctx).Where("jti_hash = ?", hash).Take(&rt).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load refresh token: %w", err)
-	}
-	return &rt, nil
 }

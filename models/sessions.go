@@ -10,12 +10,12 @@ import (
 	"gorm.io/gorm"
 )
 
-// CreateSession stores a new session and its first refresh token together,
-// if the user is still active at credentialVersion (the version the login
+// CreateSession stores a new session (its refresh state set by the caller:
+// generation 1, issued now), if the user is still active at credentialVersion (the version the login
 // read with the password it checked); otherwise it writes nothing and
 // returns ErrCredentialChanged. The user's oldest sessions beyond
 // Limits.SessionsPerUser end in the same transaction.
-func (s *Store) CreateSession(ctx context.Context, sess *Session, first *RefreshToken, lastLogin time.Time, credentialVersion int64) error {
+func (s *Store) CreateSession(ctx context.Context, sess *Session, lastLogin time.Time, credentialVersion int64) error {
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := recordLogin(tx, sess.UserID, credentialVersion, lastLogin); err != nil {
 			return err
@@ -23,13 +23,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *Session, first *Refresh
 		if err := tx.Create(sess).Error; err != nil {
 			return fmt.Errorf("create session: %w", err)
 		}
-		if err := s.capSessions(tx, sess); err != nil {
-			return err
-		}
-		if err := tx.Create(first).Error; err != nil {
-			return fmt.Errorf("create refresh token: %w", err)
-		}
-		return nil
+		return s.capSessions(tx, sess)
 	})
 }
 

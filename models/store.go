@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	// The SQLite driver under gorm.io/driver/sqlite, imported by name so that
@@ -44,13 +45,22 @@ type Store struct {
 	liveStmt *sql.Stmt
 	// userStmt loads a user by id (userstmt.go).
 	userStmt *sql.Stmt
+	// refresh are the rotation statements on the writer pool; refreshRead
+	// reads refresh state on the point-read pool (refresh.go).
+	refresh, refreshRead refreshStmts
 	// batch is the group-commit writer for refresh rotations (SQLite only).
+	// Set once by Open and never cleared: Close stops it, and a rotation
+	// after that is answered ErrWriterClosed.
 	batch *rotationBatcher
 	// live caches live sessions for the verify endpoint (SQLite only; nil
 	// otherwise). Every write that can end a session calls live.changed.
 	live *liveCache
 	// limits caps sessions and API keys per user (bounds.go).
 	limits Limits
+	// legacy is whether the pre-generation refresh_tokens table is still
+	// there to be read (legacy.go).
+	legacy atomic.Bool
+	now    func() time.Time
 }
 
 // Options configure Open.
@@ -68,12 +78,20 @@ type Options struct {
 	Log *slog.Logger
 	// Limits bound the rows one user can hold (see bounds.go).
 	Limits Limits
+	// Now is the clock (nil: time.Now); the migration reads it to tell
+	// whether legacy refresh tokens can still be live.
+	Now func() time.Time
+	// batchHooks hold the group-commit writer at chosen moments (tests).
+	batchHooks batchHooks
 }
 
 // Open connects, applies connection settings and migrates the schema.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	cfg := &gorm.Config{Logger: logger.Discard, PrepareStmt: true, SkipDefaultTransaction: true}
-	s := &Store{Driver: o.Driver, limits: o.Limits}
+	s := &Store{Driver: o.Driver, limits: o.Limits, now: o.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	var err error
 	switch o.Driver {
 	case "sqlite":
@@ -156,16 +174,17 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.prepareRefresh(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	// PostgreSQL commits concurrent transactions in parallel and needs no
 	// help; SQLite has one writer and one fsync per commit (see batch.go).
 	if o.Driver == "sqlite" {
 		s.live = newLiveCache()
 	}
 	if o.Driver == "sqlite" && !o.PlainRotate {
-		if s.batch, err = newRotationBatcher(ctx, s.sqlW, o.RotationObserver, o.Log); err != nil {
-			s.Close()
-			return nil, err
-		}
+		s.batch = newRotationBatcher(s.sqlW, s.refresh, o.RotationObserver, o.Log, o.batchHooks)
 	}
 	return s, nil
 }
@@ -182,18 +201,18 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 // migration leaves no half-made schema. On SQLite the writer's IMMEDIATE
 // transaction already excludes other processes.
 func (s *Store) Migrate(ctx context.Context) error {
-	db := s.W.WithContext(ctx)
-	if s.Driver != "postgres" {
-		if err := db.AutoMigrate(All()...); err != nil {
-			return fmt.Errorf("migrate schema: %w", err)
+	err := s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if s.Driver == "postgres" {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLockKey).Error; err != nil {
+				return fmt.Errorf("take migration lock: %w", err)
+			}
 		}
-		return nil
-	}
-	err := db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLockKey).Error; err != nil {
-			return fmt.Errorf("take migration lock: %w", err)
+		if err := tx.AutoMigrate(All()...); err != nil {
+			return err
 		}
-		return tx.AutoMigrate(All()...)
+		legacy, err := dropDeadLegacy(tx, s.now().UTC())
+		s.legacy.Store(legacy)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("migrate schema: %w", err)
@@ -219,8 +238,9 @@ func (s *Store) Close() error {
 	var errs []string
 	if s.batch != nil {
 		s.batch.close()
-		s.batch = nil
 	}
+	s.refresh.close()
+	s.refreshRead.close()
 	if s.authStmt != nil {
 		s.authStmt.Close()
 	}

@@ -13,11 +13,11 @@ import (
 )
 
 // TestRotationLosesToConcurrentRevocation pins the READ COMMITTED race in
-// models.Rotate: instance A reads the session as live, instance B revokes it
-// (reuse detected there, or a logout) and commits while A is between that
-// read and its writes. A must not hand out a new refresh token for the
-// revoked session: its session UPDATE waits for B's row lock, re-checks
-// revoked_at IS NULL, matches nothing and rolls the rotation back.
+// models.StepRefresh: instance B revokes the session (reuse detected there,
+// or a logout) in a transaction still open when instance A's rotation step
+// runs. A must not move the generation of the revoked session: its UPDATE
+// waits for B's row lock, re-checks revoked_at IS NULL on the committed row,
+// matches nothing, and A reads the session as revoked.
 func TestRotationLosesToConcurrentRevocation(t *testing.T) {
 	t.Parallel()
 	pg := testserver.RequirePostgres(t)
@@ -33,9 +33,9 @@ func TestRotationLosesToConcurrentRevocation(t *testing.T) {
 	if err := store.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	sess := &models.Session{ID: "s1", UserID: u.ID, CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour)}
-	parent := &models.RefreshToken{JTIHash: "parent", SessionID: "s1", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := store.CreateSession(ctx, sess, parent, now, u.CredentialVersion); err != nil {
+	sess := &models.Session{ID: "s1", UserID: u.ID, CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(time.Hour),
+		RefreshGeneration: 1, RefreshIssuedAt: &now}
+	if err := store.CreateSession(ctx, sess, now, u.CredentialVersion); err != nil {
 		t.Fatal(err)
 	}
 
@@ -53,17 +53,17 @@ func TestRotationLosesToConcurrentRevocation(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A: rotate; it sees the session live (B has not committed) and blocks
-	// on B's row lock.
+	// A: rotate; its UPDATE blocks on B's row lock.
 	type result struct {
-		rot models.Rotation
+		st  models.RefreshState
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		child := &models.RefreshToken{JTIHash: "child", IssuedAt: now, ExpiresAt: now.Add(2 * time.Hour)}
-		rot, err := store.Rotate(ctx, "parent", child, now)
-		done <- result{rot, err}
+		var st models.RefreshState
+		err := store.StepRefresh(ctx, &models.RefreshStep{SessionID: "s1", UserID: u.ID, From: 1, Now: now,
+			ExpiresAt: now.Add(2 * time.Hour)}, &st)
+		done <- result{st, err}
 	}()
 	// A failsafe, not a timing assumption: the loop ends as soon as A waits
 	// on the lock; the bound only turns a rotation that never gets there
@@ -79,7 +79,7 @@ func TestRotationLosesToConcurrentRevocation(t *testing.T) {
 		}
 		select {
 		case r := <-done:
-			t.Fatalf("rotation finished without waiting for the revocation: %+v %v", r.rot, r.err)
+			t.Fatalf("rotation finished without waiting for the revocation: %+v %v", r.st, r.err)
 		default:
 		}
 		if time.Now().After(deadline) {
@@ -94,13 +94,11 @@ func TestRotationLosesToConcurrentRevocation(t *testing.T) {
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
-	if r.rot.Result != models.SessionEnded {
-		t.Fatalf("rotation result %v, want SessionEnded", r.rot.Result)
+	if r.st.Rotated || !r.st.Revoked || r.st.Generation != 1 {
+		t.Fatalf("rotation state %+v, want not rotated, revoked, still generation 1", r.st)
 	}
-	if _, err := store.RefreshByHash(ctx, "child"); err != models.ErrNotFound {
-		t.Fatalf("successor token stored for a revoked session: %v", err)
-	}
-	if rt, err := store.RefreshByHash(ctx, "parent"); err != nil || rt.UsedAt != nil {
-		t.Fatalf("parent after the rolled-back rotation: %+v %v (want unused)", rt, err)
+	var st models.RefreshState
+	if err := store.RefreshStateOf(ctx, "s1", &st); err != nil || st.Generation != 1 || !st.ExpiresAt.Equal(now.Add(time.Hour)) {
+		t.Fatalf("session after the lost rotation: %+v %v (want generation 1, expiry unchanged)", st, err)
 	}
 }
