@@ -94,4 +94,3 @@ func TestRotationBatchesForm(t *testing.T) {
 		t.Errorf("largest batch = %d: rotations were not grouped", st.MaxBatch)
 	}
 }
-
