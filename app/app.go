@@ -132,7 +132,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
 	store, err = models.Open(ctx, models.Options{Driver: driver, DSN: dsn, Synchronous: cfg.SQLiteSynchronous,
-		MaxConns: cfg.DBMaxConns, Log: o.Log, RotationObserver: m,
+		MaxConns: cfg.DBMaxConns, Log: o.Log, RotationObserver: m, Now: o.Now,
 		Limits: models.Limits{SessionsPerUser: cfg.MaxSessionsPerUser, APIKeysPerUser: cfg.MaxAPIKeysPerUser}})
 	if err != nil {
 		return nil, err

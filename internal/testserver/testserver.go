@@ -35,6 +35,9 @@ type Clock struct {
 // NewClock starts at now (UTC).
 func NewClock() *Clock { return &Clock{t: time.Now().UTC()} }
 
+// NewClockAt starts at t (UTC): a test on data written at a known time.
+func NewClockAt(t time.Time) *Clock { return &Clock{t: t.UTC()} }
+
 // Now returns the current fake time.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
