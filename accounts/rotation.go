@@ -18,7 +18,7 @@ import (
 // exactly the token the winner got. Tokens issued before generations
 // existed have a random jti without a dot (legacy.go in models).
 
-// legacyGeneration marks a legacy token whose row was retired before the
+// legacyRetired marks a legacy token whose row was retired before the
 // upgrade: older than generation 0, the legacy session's live token.
 const legacyRetired = -1
 
