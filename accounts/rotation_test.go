@@ -66,21 +66,20 @@ func claimsOf(t *testing.T, s *testserver.Server, tok string) *tokens.Claims {
 	return c
 }
 
-// TestRotationOutcomes runs every outcome of a refresh through the one
-// rotation core, on SQLite and (with AUTH_TEST_POSTGRES_URL) PostgreSQL.
-// Each case presents a token and says what the answer must be and whether
-// the session must still be live afterwards (probed with its newest token).
-func TestRotationOutcomes(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name string
-		// run presents the case's token; it returns the token that must
-		// still refresh (or must now fail) afterwards.
-		run        func(e *rotEnv) (status int, detail, newest string)
-		wantStatus int
-		wantDetail string
-		liveAfter  bool
-	}{
+// rotationCase presents a token (run) and says what the answer must be and
+// whether the session must still be live afterwards.
+type rotationCase struct {
+	name string
+	// run presents the case's token; it returns the token that must
+	// still refresh (or must now fail) afterwards.
+	run        func(e *rotEnv) (status int, detail, newest string)
+	wantStatus int
+	wantDetail string
+	liveAfter  bool
+}
+
+func rotationCases() []rotationCase {
+	return []rotationCase{
 		{"current", func(e *rotEnv) (int, string, string) {
 			st, d, next := e.refresh(e.first.Refresh)
 			if next == e.first.Refresh {
@@ -139,7 +138,15 @@ func TestRotationOutcomes(t *testing.T) {
 			return st, d, e.first.Refresh
 		}, http.StatusUnauthorized, apierr.MsgTokenInvalid, false},
 	}
-	for _, c := range cases {
+}
+
+// TestRotationOutcomes runs every outcome of a refresh through the one
+// rotation core, on SQLite and (with AUTH_TEST_POSTGRES_URL) PostgreSQL.
+// Each case presents a token and says what the answer must be and whether
+// the session must still be live afterwards (probed with its newest token).
+func TestRotationOutcomes(t *testing.T) {
+	t.Parallel()
+	for _, c := range rotationCases() {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			s := testserver.New(t, testserver.Options{})

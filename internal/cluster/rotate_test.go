@@ -65,28 +65,14 @@ func TestRotationLosesToConcurrentRevocation(t *testing.T) {
 			ExpiresAt: now.Add(2 * time.Hour)}, &st)
 		done <- result{st, err}
 	}()
-	// A failsafe, not a timing assumption: the loop ends as soon as A waits
-	// on the lock; the bound only turns a rotation that never gets there
-	// into a failure, and is generous so a busy machine cannot trip it.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		var waiting int
-		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&waiting); err != nil {
-			t.Fatal(err)
-		}
-		if waiting > 0 {
-			break
-		}
+	awaitLockWait(t, ctx, db, func() bool {
 		select {
 		case r := <-done:
 			t.Fatalf("rotation finished without waiting for the revocation: %+v %v", r.st, r.err)
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("rotation never waited on the session row")
-		}
-		time.Sleep(10 * time.Millisecond) // polling for the lock wait, not timing the race
-	}
+		return false
+	})
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
@@ -100,5 +86,28 @@ func TestRotationLosesToConcurrentRevocation(t *testing.T) {
 	var st models.RefreshState
 	if err := store.RefreshStateOf(ctx, "s1", &st); err != nil || st.Generation != 1 || !st.ExpiresAt.Equal(now.Add(time.Hour)) {
 		t.Fatalf("session after the lost rotation: %+v %v (want generation 1, expiry unchanged)", st, err)
+	}
+}
+
+// awaitLockWait returns once a backend of the test database waits on a lock.
+// A failsafe, not a timing assumption: the loop ends as soon as the waiter
+// gets there; the bound only turns one that never does into a failure, and
+// is generous so a busy machine cannot trip it. finished is checked each
+// round so a waiter that ended early fails at once.
+func awaitLockWait(t *testing.T, ctx context.Context, db *sql.DB, finished func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !finished() {
+		var waiting int
+		if err := db.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("never waited on the lock")
+		}
+		time.Sleep(10 * time.Millisecond) // polling for the lock wait, not timing the race
 	}
 }

@@ -26,32 +26,6 @@ import (
 	"authsvc/passwords"
 )
 
-// Clock is a settable clock.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock starts at now (UTC).
-func NewClock() *Clock { return &Clock{t: time.Now().UTC()} }
-
-// NewClockAt starts at t (UTC): a test on data written at a known time.
-func NewClockAt(t time.Time) *Clock { return &Clock{t: t.UTC()} }
-
-// Now returns the current fake time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // FastHash are argon2id parameters cheap enough for tests. Tests that
 // measure login timing use passwords.OWASP instead.
 var FastHash = passwords.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
