@@ -18,8 +18,8 @@ func keysCommand(cfg config.Config, log *slog.Logger, args []string, stdout, std
 		return 1, err
 	}
 	defer a.Close()
-	if a.Keys == nil {
+	if a.SigningKeys == nil {
 		return 1, fmt.Errorf("keys: AUTH_SIGNING_ALG is %s; key rotation applies to RS256, ES256 and EdDSA", cfg.SigningAlg)
 	}
-	return a.Keys.Command(ctx, args, stdout, stderr)
+	return a.SigningKeys.Command(ctx, args, stdout, stderr)
 }
