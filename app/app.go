@@ -20,13 +20,13 @@ import (
 	"authsvc/cleanup"
 	"authsvc/config"
 	"authsvc/handlers"
-	"authsvc/keystore"
 	"authsvc/mail"
 	"authsvc/metrics"
 	"authsvc/middleware"
 	"authsvc/models"
 	"authsvc/passwords"
 	"authsvc/pictures"
+	"authsvc/signingkeys"
 	"authsvc/tokens"
 )
 
@@ -46,9 +46,9 @@ type App struct {
 	Cleanup *cleanup.Job
 	// Mail delivers reset messages off the request path; Close drains it.
 	Mail *mail.Queue
-	// Keys is the database keystore for asymmetric algorithms (nil for HS256).
-	Keys     *keystore.Keystore
-	stopKeys func()
+	// SigningKeys is the database key store for asymmetric algorithms (nil for HS256).
+	SigningKeys *signingkeys.Store
+	stopKeys    func()
 	// Throttle is nil when AUTH_THROTTLE=off.
 	Throttle *middleware.Throttle
 	redis    *redis.Client
@@ -143,7 +143,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		store.Close()
 		return nil, err
 	}
-	a.Keys = ks
+	a.SigningKeys = ks
 	var unknownKID func()
 	if ks != nil {
 		// a.Tokens is set below, before the handler exists to call this.

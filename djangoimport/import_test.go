@@ -19,11 +19,8 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
-	"authsvc/accounts"
-	"authsvc/config"
 	"authsvc/djangoimport"
 	"authsvc/internal/testserver"
-	"authsvc/models"
 )
 
 // djangoPBKDF2 computes a hash exactly as Django's PBKDF2PasswordHasher
@@ -262,53 +259,7 @@ func checkImport(t *testing.T, from string, rows []row) {
 			t.Errorf("%s logged in: %d", name, r.Status)
 		}
 	}
-	// The second run, through the command, changes nothing.
-	snapshot := users(t, srv)
-	cfg := config.Defaults()
-	cfg.DatabaseURL = testserver.DatabaseURL(t, srv.Dir)
-	out.Reset()
-	var stderr bytes.Buffer
-	code, err := djangoimport.Main(ctx, cfg, []string{"--from", from}, &out, &stderr)
-	if code != 0 || err != nil {
-		t.Fatalf("second run: code %d, err %v\n%s%s", code, err, out.String(), stderr.String())
-	}
-	if !strings.Contains(out.String(), "imported 0, unchanged 6, conflicts 3, invalid 1") || strings.Contains(out.String(), "imported  ") {
-		t.Fatalf("second run output:\n%s", out.String())
-	}
-	if again := users(t, srv); again != snapshot {
-		t.Fatalf("second run changed users:\n%v\n%v", snapshot, again)
-	}
-}
-
-func user(t *testing.T, srv *testserver.Server, key string) *models.User {
-	t.Helper()
-	u, err := srv.App.Store.UserByUsernameKey(context.Background(), accounts.UsernameKey(key))
-	if err != nil {
-		t.Fatalf("user %s: %v", key, err)
-	}
-	return u
-}
-
-// users describes every stored user, pointers followed, for comparison.
-func users(t *testing.T, srv *testserver.Server) string {
-	t.Helper()
-	var all []models.User
-	if err := srv.App.Store.R.Order("id").Find(&all).Error; err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	for _, u := range all {
-		ek, ll := "<nil>", "<nil>"
-		if u.EmailKey != nil {
-			ek = *u.EmailKey
-		}
-		if u.LastLogin != nil {
-			ll = u.LastLogin.String()
-		}
-		u.EmailKey, u.LastLogin = nil, nil
-		fmt.Fprintf(&b, "%+v %s %s\n", u, ek, ll)
-	}
-	return b.String()
+	importAgain(t, srv, from)
 }
 
 func TestImportRefusesMissingSource(t *testing.T) {

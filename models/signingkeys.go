@@ -156,7 +156,7 @@ var ErrKeyUnknown = errors.New("no such signing key (or it is already retired or
 //
 // It returns the kid of the key that signs from now on.
 func (s *Store) RetireSigningKey(ctx context.Context, alg, kid string, now time.Time, life time.Duration, fresh *SigningKey) (string, error) {
-	// Whole seconds, as keystore's signing times: stored and read back,
+	// Whole seconds, as the signing-key store's times: stored and read back,
 	// "now" must not land after the clock that chose it.
 	now = now.UTC().Truncate(time.Second)
 	var signer string

@@ -42,7 +42,7 @@ func TestVerifiesRealTokens(t *testing.T) {
 				t.Fatal("HS256 token accepted")
 			}
 
-			if _, _, err := s.App.Keys.Rotate(t.Context(), true); err != nil {
+			if _, _, err := s.App.SigningKeys.Rotate(t.Context(), true); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.App.ReloadKeys(t.Context()); err != nil {

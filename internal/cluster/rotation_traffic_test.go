@@ -195,8 +195,8 @@ func TestRotationSeamlessUnderTraffic(t *testing.T) {
 	tr.await(8)
 
 	var out, errOut bytes.Buffer
-	if code, err := a.App.Keys.Command(ctx, []string{"rotate"}, &out, &errOut); code != 0 || err != nil {
-		t.Fatalf("keys rotate: %d %v %s", code, err, errOut.String())
+	if code, err := a.App.SigningKeys.Command(ctx, []string{"rotate"}, &out, &errOut); code != 0 || err != nil {
+		t.Fatalf("signing-keys rotate: %d %v %s", code, err, errOut.String())
 	}
 	reload(t, a) // A has polled since the rotation; B has not
 	tr.await(8)
@@ -219,15 +219,15 @@ func TestRotationSeamlessUnderTraffic(t *testing.T) {
 		t.Errorf("B signs with %s, want %s", kb, newKid)
 	}
 	// Publishing first made the unknown-kid fallback unnecessary.
-	if na, nb := a.App.Keys.UnknownKIDReloads(), b.App.Keys.UnknownKIDReloads(); na != 0 || nb != 0 {
+	if na, nb := a.App.SigningKeys.UnknownKIDReloads(), b.App.SigningKeys.UnknownKIDReloads(); na != 0 || nb != 0 {
 		t.Errorf("unknown-kid reloads during a planned rotation: A %d, B %d, want 0", na, nb)
 	}
 
 	// Emergency rotation on B: signs at once, A has not polled. A meets
 	// the kid in B's tokens and reloads once instead of refusing them.
 	out.Reset()
-	if code, err := b.App.Keys.Command(ctx, []string{"rotate", "--now"}, &out, &errOut); code != 0 || err != nil {
-		t.Fatalf("keys rotate --now: %d %v %s", code, err, errOut.String())
+	if code, err := b.App.SigningKeys.Command(ctx, []string{"rotate", "--now"}, &out, &errOut); code != 0 || err != nil {
+		t.Fatalf("signing-keys rotate --now: %d %v %s", code, err, errOut.String())
 	}
 	reload(t, b)
 	tr.await(8)
@@ -236,13 +236,13 @@ func TestRotationSeamlessUnderTraffic(t *testing.T) {
 		t.Errorf("after rotate --now: B signs with %s (was %s); A knows it: %v", urgentKid, newKid, a.App.Tokens.Keys().Verifying[urgentKid] != nil)
 	}
 	// The clock has not moved: the limit allows one reload, and one was enough.
-	if n := a.App.Keys.UnknownKIDReloads(); n != 1 {
+	if n := a.App.SigningKeys.UnknownKIDReloads(); n != 1 {
 		t.Errorf("A reloaded %d times for B's new kid, want 1", n)
 	}
 	tr.halt(t)
 }
 
-// TestRetireReachesOtherInstance: "keys retire" on one instance drops the
+// TestRetireReachesOtherInstance: "signing-keys retire" on one instance drops the
 // key everywhere at the next reload: tokens it signed are refused on both,
 // it leaves both JWKS, and the next key signs.
 func TestRetireReachesOtherInstance(t *testing.T) {
@@ -252,8 +252,8 @@ func TestRetireReachesOtherInstance(t *testing.T) {
 	p := newUser(a, "retiree")
 	oldKid := kidOf(t, p.Access)
 	var out, errOut bytes.Buffer
-	if code, err := b.App.Keys.Command(ctx, []string{"retire", oldKid}, &out, &errOut); code != 0 || err != nil {
-		t.Fatalf("keys retire: %d %v %s", code, err, errOut.String())
+	if code, err := b.App.SigningKeys.Command(ctx, []string{"retire", oldKid}, &out, &errOut); code != 0 || err != nil {
+		t.Fatalf("signing-keys retire: %d %v %s", code, err, errOut.String())
 	}
 	reload(t, a)
 	reload(t, b)

@@ -2,13 +2,13 @@
 # Two real server processes on one fresh PostgreSQL database (RS256 keys in
 # the database, throttle counters in Redis when it answers): a token from A
 # works at B, a logout at A ends access at B at once, a rotation made with
-# "authsvc keys rotate" is published by both at their next key poll (it
-# signs a few seconds later, see DEPLOY.md), and "keys retire" drops the old
-# key from both at their next poll. A poll is due every second, but the
-# waits below are only a 60 s failsafe against a poller that never runs: a
-# busy CI machine may delay a poll, and that must not fail the run (the Go
-# tests wait on the poller itself). The Go tests in internal/cluster cover
-# the races; this proves the same with processes.
+# "authsvc signing-keys rotate" is published by both at their next key poll
+# (it signs a few seconds later, see DEPLOY.md), and "signing-keys retire"
+# drops the old key from both at their next poll. A poll is due every
+# second, but the waits below are only a 60 s failsafe against a poller that
+# never runs: a busy CI machine may delay a poll, and that must not fail the
+# run (the Go tests wait on the poller itself). The Go tests in
+# internal/cluster cover the races; this proves the same with processes.
 set -eu
 cd "$(dirname "$0")/../.."
 : "${AUTH_TEST_POSTGRES_URL:=postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
@@ -63,14 +63,14 @@ refresh=$(field refresh)
 [ "$(profile "$B" "$access")" = 401 ] || fail "B still accepts the access token after logout on A"
 
 before=$(kid0 "$B")
-AUTH_ADDR=127.0.0.1:0 AUTH_DATA_DIR="$tmp/cli" "$tmp/authsvc" keys rotate >"$tmp/rotate" || fail "keys rotate"
+AUTH_ADDR=127.0.0.1:0 AUTH_DATA_DIR="$tmp/cli" "$tmp/authsvc" signing-keys rotate >"$tmp/rotate" || fail "signing-keys rotate"
 new=$(sed -n 's/^new key \([^ ]*\) .*/\1/p' "$tmp/rotate")
-[ -n "$new" ] || fail "keys rotate printed no kid: $(cat "$tmp/rotate")"
+[ -n "$new" ] || fail "signing-keys rotate printed no kid: $(cat "$tmp/rotate")"
 i=0
 until has_kid "$A" "$new" && has_kid "$B" "$new"; do
 	i=$((i + 1)); [ "$i" -le 600 ] || fail "new key not published by both instances within 60 s"; sleep 0.1
 done
-AUTH_ADDR=127.0.0.1:0 AUTH_DATA_DIR="$tmp/cli" "$tmp/authsvc" keys retire "$before" >/dev/null || fail "keys retire"
+AUTH_ADDR=127.0.0.1:0 AUTH_DATA_DIR="$tmp/cli" "$tmp/authsvc" signing-keys retire "$before" >/dev/null || fail "signing-keys retire"
 i=0
 while has_kid "$A" "$before" || has_kid "$B" "$before"; do
 	i=$((i + 1)); [ "$i" -le 600 ] || fail "retired key still published after 60 s"; sleep 0.1

@@ -1,4 +1,4 @@
-package manage
+package cli
 
 import (
 	"bufio"
@@ -18,7 +18,7 @@ const maxPasswordLine = 4096
 // readPassword returns the password from PasswordEnv, else from a no-echo
 // prompt (asked twice when confirm is set) when stdin is a terminal, else
 // from the first line of stdin, so "echo pw | authsvc ..." works.
-func readPassword(e Env, confirm bool) (string, error) {
+func readPassword(e *Env, confirm bool) (string, error) {
 	if pw := e.Getenv(PasswordEnv); pw != "" {
 		return pw, nil
 	}

@@ -1,4 +1,4 @@
-package keystore
+package signingkeys
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// CommandUsage describes "authsvc keys".
-const CommandUsage = `usage: authsvc keys list | rotate [--now] | retire KID
+// CommandUsage describes "authsvc signing-keys".
+const CommandUsage = `usage: authsvc signing-keys list | rotate [--now] | retire KID
 
   list          show the signing keys of AUTH_SIGNING_ALG: kid, state,
                 created, signs from, valid until
@@ -26,8 +26,8 @@ const CommandUsage = `usage: authsvc keys list | rotate [--now] | retire KID
                 keys keep their times, and one key always signs
 `
 
-// Command runs "authsvc keys ARGS" and returns the exit code.
-func (k *Keystore) Command(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+// Command runs "authsvc signing-keys ARGS" and returns the exit code.
+func (k *Store) Command(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
 	switch {
 	case len(args) == 1 && args[0] == "list":
 		return k.list(ctx, stdout)
@@ -54,7 +54,7 @@ func (k *Keystore) Command(ctx context.Context, args []string, stdout, stderr io
 	return 2, nil
 }
 
-func (k *Keystore) list(ctx context.Context, stdout io.Writer) (int, error) {
+func (k *Store) list(ctx context.Context, stdout io.Writer) (int, error) {
 	rows, err := k.o.DB.SigningKeys(ctx, k.o.Alg, k.o.Now(), true)
 	if err != nil {
 		return 1, err

@@ -1,7 +1,8 @@
-package main
+package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"strings"
@@ -84,10 +85,9 @@ func TestLogFormat(t *testing.T) {
 func TestRunBadLogFormat(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"AUTH_LOG_FORMAT": "pretty", "AUTH_DATA_DIR": t.TempDir()}
-	var out, errOut bytes.Buffer
-	code, err := run(nil, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
-	if code == 0 || err == nil || !strings.Contains(err.Error(), "AUTH_LOG_FORMAT") {
-		t.Errorf("code %d, error %v", code, err)
+	r := run(context.Background(), env, "")
+	if r.code == 0 || r.err == nil || !strings.Contains(r.err.Error(), "AUTH_LOG_FORMAT") {
+		t.Errorf("code %d, error %v", r.code, r.err)
 	}
 }
 

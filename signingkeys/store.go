@@ -1,6 +1,6 @@
-// Package keystore keeps the asymmetric signing keys in the database so that
+// Package signingkeys keeps the asymmetric signing keys in the database so that
 // every instance signs with the same current key and verifies with the same
-// set, and a rotation made anywhere (authsvc keys rotate) reaches every
+// set, and a rotation made anywhere (authsvc signing-keys rotate) reaches every
 // instance without restart and without a single refused token: a new key is
 // published at once and signs only PublishDelay later, by when every
 // instance's poller has loaded it; an instance that meets a kid it does not
@@ -8,7 +8,7 @@
 // sealed with AES-256-GCM under a key derived from AUTH_SECRET_KEY with
 // HKDF, so every instance needs the same AUTH_SECRET_KEY and a database dump
 // alone does not give the keys away.
-package keystore
+package signingkeys
 
 import (
 	"context"
@@ -24,7 +24,6 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,7 +34,7 @@ import (
 	"authsvc/tokens"
 )
 
-// Options configure a Keystore.
+// Options configure a Store.
 type Options struct {
 	DB  *models.Store
 	Alg string // RS256, ES256 or EdDSA
@@ -46,7 +45,7 @@ type Options struct {
 	MaxTokenLife time.Duration
 	// PublishDelay is how long a rotated-in key is published (verifies
 	// everywhere, in the JWKS) before it signs: a few poll intervals, so
-	// every instance has loaded it first. "keys rotate --now" skips it.
+	// every instance has loaded it first. "signing-keys rotate --now" skips it.
 	PublishDelay time.Duration
 	Now          func() time.Time
 	Log          *slog.Logger
@@ -58,8 +57,8 @@ type Options struct {
 // costs the database at most one small query a second.
 const UnknownKIDReloadEvery = time.Second
 
-// Keystore reads and changes the key table.
-type Keystore struct {
+// Store reads and changes the key table.
+type Store struct {
 	o    Options
 	aead cipher.AEAD
 
@@ -74,13 +73,13 @@ type Keystore struct {
 	reloads    atomic.Int64
 }
 
-// New derives the sealing key and returns a Keystore.
-func New(o Options) (*Keystore, error) {
+// New derives the sealing key and returns a Store.
+func New(o Options) (*Store, error) {
 	if !tokens.IsAsymmetric(o.Alg) {
-		return nil, fmt.Errorf("keystore: %s is not an asymmetric algorithm", o.Alg)
+		return nil, fmt.Errorf("signingkeys: %s is not an asymmetric algorithm", o.Alg)
 	}
 	if len(o.Secret) == 0 {
-		return nil, fmt.Errorf("keystore: no secret to seal private keys with")
+		return nil, fmt.Errorf("signingkeys: no secret to seal private keys with")
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -90,24 +89,24 @@ func New(o Options) (*Keystore, error) {
 	}
 	kek, err := hkdf.Key(sha256.New, o.Secret, nil, "authsvc signing-key sealing v1", 32)
 	if err != nil {
-		return nil, fmt.Errorf("keystore: derive sealing key: %w", err)
+		return nil, fmt.Errorf("signingkeys: derive sealing key: %w", err)
 	}
 	block, err := aes.NewCipher(kek)
 	if err != nil {
-		return nil, fmt.Errorf("keystore: %w", err)
+		return nil, fmt.Errorf("signingkeys: %w", err)
 	}
 	aead, err := cipher.NewGCM(block)
 	if err != nil {
-		return nil, fmt.Errorf("keystore: %w", err)
+		return nil, fmt.Errorf("signingkeys: %w", err)
 	}
-	return &Keystore{o: o, aead: aead, parsed: map[string]*tokens.Key{}}, nil
+	return &Store{o: o, aead: aead, parsed: map[string]*tokens.Key{}}, nil
 }
 
 // Bootstrap makes sure a current key exists. With keyFile set, that key is
 // imported and becomes current unless it is already stored (so replacing
 // the file and restarting is also a rotation). Without it, the first
 // instance to start generates a key and the others use it.
-func (k *Keystore) Bootstrap(ctx context.Context, keyFile string) error {
+func (k *Store) Bootstrap(ctx context.Context, keyFile string) error {
 	var priv crypto.Signer
 	onlyIfNone := keyFile == ""
 	if keyFile != "" {
@@ -149,7 +148,7 @@ func (k *Keystore) Bootstrap(ctx context.Context, keyFile string) error {
 // emergency; instances that have not loaded it yet reload on its unknown
 // kid, so tokens still verify). The previous key signs until then, and
 // keeps verifying (and stays in the JWKS) for MaxTokenLife after.
-func (k *Keystore) Rotate(ctx context.Context, immediate bool) (*tokens.Key, time.Time, error) {
+func (k *Store) Rotate(ctx context.Context, immediate bool) (*tokens.Key, time.Time, error) {
 	from := k.o.Now()
 	if !immediate {
 		from = from.Add(k.o.PublishDelay)
@@ -161,7 +160,7 @@ func (k *Keystore) Rotate(ctx context.Context, immediate bool) (*tokens.Key, tim
 // Retire drops key kid at once (see models.RetireSigningKey) and returns the
 // kid that signs from now on. Every instance stops accepting tokens signed
 // with kid at its next poll; this one at once.
-func (k *Keystore) Retire(ctx context.Context, kid string) (string, error) {
+func (k *Store) Retire(ctx context.Context, kid string) (string, error) {
 	fresh, _, err := k.row(nil)
 	if err != nil {
 		return "", err
@@ -173,7 +172,7 @@ func (k *Keystore) Retire(ctx context.Context, kid string) (string, error) {
 	return signer, nil
 }
 
-func (k *Keystore) add(ctx context.Context, priv crypto.Signer, onlyIfNone bool, from time.Time) (*tokens.Key, error) {
+func (k *Store) add(ctx context.Context, priv crypto.Signer, onlyIfNone bool, from time.Time) (*tokens.Key, error) {
 	row, key, err := k.row(priv)
 	if err != nil {
 		return nil, err
@@ -190,7 +189,7 @@ func (k *Keystore) add(ctx context.Context, priv crypto.Signer, onlyIfNone bool,
 }
 
 // row seals priv (nil: a freshly generated key) into a table row created now.
-func (k *Keystore) row(priv crypto.Signer) (*models.SigningKey, *tokens.Key, error) {
+func (k *Store) row(priv crypto.Signer) (*models.SigningKey, *tokens.Key, error) {
 	if priv == nil {
 		var err error
 		if priv, err = tokens.GenerateKey(k.o.Alg); err != nil {
@@ -216,15 +215,15 @@ func (k *Keystore) row(priv crypto.Signer) (*models.SigningKey, *tokens.Key, err
 
 // seal encrypts a private key; the kid is authenticated data, so a sealed
 // key copied onto another row does not open.
-func (k *Keystore) seal(plain []byte, kid string) []byte {
+func (k *Store) seal(plain []byte, kid string) []byte {
 	nonce := make([]byte, k.aead.NonceSize())
 	if _, err := rand.Read(nonce); err != nil {
-		panic(fmt.Sprintf("keystore: no randomness: %v", err)) // crypto/rand never fails on supported systems
+		panic(fmt.Sprintf("signingkeys: no randomness: %v", err)) // crypto/rand never fails on supported systems
 	}
 	return k.aead.Seal(nonce, nonce, plain, []byte(kid))
 }
 
-func (k *Keystore) open(sealed []byte, kid string) ([]byte, error) {
+func (k *Store) open(sealed []byte, kid string) ([]byte, error) {
 	n := k.aead.NonceSize()
 	if len(sealed) < n {
 		return nil, fmt.Errorf("sealed key %s is truncated", kid)
@@ -234,137 +233,4 @@ func (k *Keystore) open(sealed []byte, kid string) ([]byte, error) {
 		return nil, fmt.Errorf("cannot decrypt signing key %s: is AUTH_SECRET_KEY the same on every instance?", kid)
 	}
 	return plain, nil
-}
-
-// Load builds the key set in force at now: every key inside its NotAfter
-// verifies (pending ones included: that is publishing them); of those whose
-// signing time has come, the newest signs. changed is false when the set is
-// the same as the one Load returned last time.
-func (k *Keystore) Load(ctx context.Context) (ks *tokens.KeySet, changed bool, err error) {
-	now := k.o.Now()
-	rows, err := k.o.DB.SigningKeys(ctx, k.o.Alg, now, false)
-	if err != nil {
-		return nil, false, err
-	}
-	slices.SortFunc(rows, models.SigningOrder)
-	var signing *tokens.Key
-	var verify []*tokens.Key
-	var fp strings.Builder
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	for i := range rows {
-		r := &rows[i]
-		key, err := k.parse(r)
-		if err != nil {
-			return nil, false, err
-		}
-		if signing == nil && r.SignsAt(now) {
-			signing = key
-			fmt.Fprintf(&fp, "%s:signs;", r.KID)
-		} else {
-			verify = append(verify, key)
-			fmt.Fprintf(&fp, "%s;", r.KID)
-		}
-	}
-	if signing == nil {
-		return nil, false, fmt.Errorf("no current %s signing key in the database", k.o.Alg)
-	}
-	changed = fp.String() != k.seen
-	k.seen = fp.String()
-	return tokens.NewKeySet(signing, verify...), changed, nil
-}
-
-// parse decrypts a row once and caches the result (callers hold mu).
-func (k *Keystore) parse(r *models.SigningKey) (*tokens.Key, error) {
-	if key := k.parsed[r.KID]; key != nil {
-		return key, nil
-	}
-	plain, err := k.open(r.PrivateKey, r.KID)
-	if err != nil {
-		return nil, err
-	}
-	priv, err := tokens.ParsePrivateKeyPEM(plain)
-	if err != nil {
-		return nil, fmt.Errorf("signing key %s: %w", r.KID, err)
-	}
-	key, err := tokens.NewAsymmetricKey(r.Alg, priv)
-	if err != nil {
-		return nil, fmt.Errorf("signing key %s: %w", r.KID, err)
-	}
-	if key.ID != r.KID {
-		return nil, fmt.Errorf("signing key %s: stored kid does not match the key", r.KID)
-	}
-	k.parsed[r.KID] = key
-	return key, nil
-}
-
-// Sync loads the key set and installs it in svc when it changed: a
-// rotation made elsewhere, or a retired key that reached its NotAfter.
-func (k *Keystore) Sync(ctx context.Context, svc *tokens.Service) error {
-	ks, changed, err := k.Load(ctx)
-	if err != nil {
-		return err
-	}
-	if !changed {
-		return nil
-	}
-	if err := svc.SetKeys(ks); err != nil {
-		return err
-	}
-	k.o.Log.Info("signing keys reloaded", "current_kid", ks.Signing.ID, "verifying", len(ks.Verifying))
-	return nil
-}
-
-// ReloadForUnknownKID is tokens.Options.UnknownKID: a token named a kid
-// this instance does not know, perhaps a key made a moment ago elsewhere
-// (an emergency rotation, a key file imported on another instance). It
-// re-reads the keys once before the token is refused: concurrent callers
-// share one reload (singleflight), and no reload starts within
-// UnknownKIDReloadEvery of the last, so made-up kids cannot hammer the
-// database. It returns when the reload (or the decision to skip it) is
-// done; the caller then retries with whatever key set is in force.
-func (k *Keystore) ReloadForUnknownKID(svc *tokens.Service) {
-	_, _, _ = k.flight.Do("keys", func() (any, error) {
-		now := k.o.Now()
-		k.mu.Lock()
-		if !k.lastReload.IsZero() && now.Sub(k.lastReload) < UnknownKIDReloadEvery {
-			k.mu.Unlock()
-			return nil, nil
-		}
-		k.lastReload = now
-		k.mu.Unlock()
-		k.reloads.Add(1)
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		if err := k.Sync(ctx, svc); err != nil {
-			k.o.Log.Warn("reload signing keys for an unknown kid failed", "err", err)
-		}
-		return nil, nil
-	})
-}
-
-// UnknownKIDReloads is how many reloads unknown kids have caused.
-func (k *Keystore) UnknownKIDReloads() int64 { return k.reloads.Load() }
-
-// Watch calls Sync every interval until ctx ends. One small indexed query a
-// second per instance is the price of picking up a rotation within two
-// seconds with no extra infrastructure; a failed poll keeps the keys in
-// force and is retried on the next tick. polled, if not nil, is called after
-// each poll, failed or not (tests wait on it).
-func (k *Keystore) Watch(ctx context.Context, svc *tokens.Service, every time.Duration, polled func()) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := k.Sync(ctx, svc); err != nil && ctx.Err() == nil {
-				k.o.Log.Warn("reload signing keys failed", "err", err)
-			}
-			if polled != nil {
-				polled()
-			}
-		}
-	}
 }

@@ -1,4 +1,4 @@
-package manage_test
+package cli_test
 
 import (
 	"bytes"
@@ -64,30 +64,7 @@ func TestManagementCommands(t *testing.T) {
 	c := cli{bin: binary(t), dir: dir, db: testserver.DatabaseURL(t, dir)}
 	const pw = "Sup3r-secret-phrase"
 
-	t.Run("usage", func(t *testing.T) {
-		for _, args := range [][]string{
-			{"createsuperuser"},
-			{"createsuperuser", "--email", "a@b.example"},
-			{"createsuperuser", "--username", "x", "extra"},
-			{"createsuperuser", "--bogus"},
-			{"changepassword"},
-			{"changepassword", "a", "b"},
-			{"nosuchcommand"},
-			{"serve", "extra"},
-		} {
-			code, _, stderr := c.run(t, "", nil, args...)
-			if code != 2 || !strings.Contains(stderr, "usage: authsvc") {
-				t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
-			}
-		}
-		code, stdout, _ := c.run(t, "", nil, "help")
-		if code != 0 || !strings.Contains(stdout, "createsuperuser") || !strings.Contains(stdout, "changepassword") {
-			t.Errorf("help: %d %q", code, stdout)
-		}
-		if code, stdout, _ := c.run(t, "", nil, "version"); code != 0 || !strings.HasPrefix(stdout, "authsvc ") {
-			t.Errorf("version: %d %q", code, stdout)
-		}
-	})
+	t.Run("usage", func(t *testing.T) { checkUsage(t, c) })
 
 	t.Run("weak password refused", func(t *testing.T) {
 		code, _, stderr := c.run(t, "", map[string]string{"AUTH_SUPERUSER_PASSWORD": "12345678"}, "createsuperuser", "--username", "weak")
@@ -99,22 +76,7 @@ func TestManagementCommands(t *testing.T) {
 		}
 	})
 
-	code, stdout, stderr := c.run(t, "", map[string]string{"AUTH_SUPERUSER_PASSWORD": pw},
-		"createsuperuser", "--username", "root", "--email", "root@example.com")
-	if code != 0 || !strings.Contains(stdout, `"root" created`) {
-		t.Fatalf("createsuperuser: exit %d\n%s\n%s", code, stdout, stderr)
-	}
-	if strings.Contains(stdout+stderr, pw) {
-		t.Fatal("the password was printed")
-	}
-	// Through a pipe: the password is the first line of standard input.
-	code, _, stderr = c.run(t, "Pip3d-in-password\nignored\n", nil, "createsuperuser", "--username", "piped")
-	if code != 0 {
-		t.Fatalf("createsuperuser from a pipe: exit %d: %s", code, stderr)
-	}
-	if code, _, stderr := c.run(t, "", map[string]string{"AUTH_SUPERUSER_PASSWORD": pw}, "createsuperuser", "--username", "ROOT"); code != 1 || !strings.Contains(stderr, "username: A user with that username already exists.") {
-		t.Fatalf("duplicate: exit %d: %s", code, stderr)
-	}
+	createSuperusers(t, c, pw)
 
 	// The service started on the same database: the new superuser is staff.
 	s := testserver.New(t, testserver.Options{Dir: c.dir})
@@ -137,11 +99,62 @@ func TestManagementCommands(t *testing.T) {
 	if r.Status != http.StatusOK || r.JSON(t)["is_staff"] != true {
 		t.Fatalf("PATCH as the new superuser: %d %s", r.Status, r.Body)
 	}
+	checkChangePassword(t, c, s, pair, userPW)
+}
 
-	// changepassword ends the user's sessions and keys, in the running service too.
+// checkUsage: wrong usage exits 2 with a usage line; help and version work.
+func checkUsage(t *testing.T, c cli) {
+	for _, args := range [][]string{
+		{"createsuperuser"},
+		{"createsuperuser", "--email", "a@b.example"},
+		{"createsuperuser", "--username", "x", "extra"},
+		{"createsuperuser", "--bogus"},
+		{"changepassword"},
+		{"changepassword", "a", "b"},
+		{"nosuchcommand"},
+		{"serve", "extra"},
+	} {
+		code, _, stderr := c.run(t, "", nil, args...)
+		if code != 2 || !strings.Contains(stderr, "usage: authsvc") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+	code, stdout, _ := c.run(t, "", nil, "help")
+	if code != 0 || !strings.Contains(stdout, "createsuperuser") || !strings.Contains(stdout, "changepassword") {
+		t.Errorf("help: %d %q", code, stdout)
+	}
+	if code, stdout, _ := c.run(t, "", nil, "version"); code != 0 || !strings.HasPrefix(stdout, "authsvc ") {
+		t.Errorf("version: %d %q", code, stdout)
+	}
+}
+
+// createSuperusers makes "root" (password pw from the variable) and
+// "piped" (from standard input), and checks a duplicate is refused.
+func createSuperusers(t *testing.T, c cli, pw string) {
+	code, stdout, stderr := c.run(t, "", map[string]string{"AUTH_SUPERUSER_PASSWORD": pw},
+		"createsuperuser", "--username", "root", "--email", "root@example.com")
+	if code != 0 || !strings.Contains(stdout, `"root" created`) {
+		t.Fatalf("createsuperuser: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, pw) {
+		t.Fatal("the password was printed")
+	}
+	// Through a pipe: the password is the first line of standard input.
+	code, _, stderr = c.run(t, "Pip3d-in-password\nignored\n", nil, "createsuperuser", "--username", "piped")
+	if code != 0 {
+		t.Fatalf("createsuperuser from a pipe: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := c.run(t, "", map[string]string{"AUTH_SUPERUSER_PASSWORD": pw}, "createsuperuser", "--username", "ROOT"); code != 1 || !strings.Contains(stderr, "username: A user with that username already exists.") {
+		t.Fatalf("duplicate: exit %d: %s", code, stderr)
+	}
+}
+
+// checkChangePassword: changepassword ends the user's sessions and keys, in
+// the running service s too, and refuses weak passwords and unknown users.
+func checkChangePassword(t *testing.T, c cli, s *testserver.Server, pair testserver.Pair, userPW string) {
 	kr := s.Post("/api-token-auth/", map[string]string{"username": "someone", "password": userPW})
 	key := kr.Str(t, "token")
-	code, _, stderr = c.run(t, "Fr3sh-secret-phrase\n", nil, "changepassword", "SOMEONE")
+	code, _, stderr := c.run(t, "Fr3sh-secret-phrase\n", nil, "changepassword", "SOMEONE")
 	if code != 0 {
 		t.Fatalf("changepassword: exit %d: %s", code, stderr)
 	}

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"authsvc/config"
-	"authsvc/keystore"
 	"authsvc/models"
+	"authsvc/signingkeys"
 	"authsvc/tokens"
 )
 
@@ -19,14 +19,14 @@ import (
 const KeyPollInterval = time.Second
 
 // signingKeys builds the key set for cfg.SigningAlg: the HS256 secret, or the
-// database keystore (bootstrapped from AUTH_SIGNING_KEY_FILE or a generated
+// database key store (bootstrapped from AUTH_SIGNING_KEY_FILE or a generated
 // key) for the asymmetric algorithms.
-func signingKeys(ctx context.Context, cfg config.Config, store *models.Store, secret string, o Options) (*tokens.KeySet, *keystore.Keystore, error) {
+func signingKeys(ctx context.Context, cfg config.Config, store *models.Store, secret string, o Options) (*tokens.KeySet, *signingkeys.Store, error) {
 	if !tokens.IsAsymmetric(cfg.SigningAlg) {
 		return tokens.NewKeySet(tokens.NewHMACKey([]byte(secret))), nil, nil
 	}
 	life := max(cfg.AccessTTL, cfg.RefreshTTL) + cfg.Leeway
-	ks, err := keystore.New(keystore.Options{DB: store, Alg: cfg.SigningAlg, Secret: []byte(secret),
+	ks, err := signingkeys.New(signingkeys.Options{DB: store, Alg: cfg.SigningAlg, Secret: []byte(secret),
 		MaxTokenLife: life, PublishDelay: cfg.KeyPublishDelay, Now: o.Now, Log: o.Log})
 	if err != nil {
 		return nil, nil, err
@@ -44,14 +44,14 @@ func signingKeys(ctx context.Context, cfg config.Config, store *models.Store, se
 // watchKeys starts the key poller (calling polled, if set, after each poll);
 // Close stops it before the store closes.
 func (a *App) watchKeys(polled func()) {
-	if a.Keys == nil {
+	if a.SigningKeys == nil {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		a.Keys.Watch(ctx, a.Tokens, KeyPollInterval, polled)
+		a.SigningKeys.Watch(ctx, a.Tokens, KeyPollInterval, polled)
 	}()
 	a.stopKeys = func() { cancel(); <-done }
 }
@@ -59,8 +59,8 @@ func (a *App) watchKeys(polled func()) {
 // ReloadKeys re-reads the signing keys now instead of at the next poll
 // (tests, after moving the clock or rotating). No-op for HS256.
 func (a *App) ReloadKeys(ctx context.Context) error {
-	if a.Keys == nil {
+	if a.SigningKeys == nil {
 		return nil
 	}
-	return a.Keys.Sync(ctx, a.Tokens)
+	return a.SigningKeys.Sync(ctx, a.Tokens)
 }
