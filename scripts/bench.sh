@@ -4,11 +4,13 @@
 #   2. the pinned run: server on CPU 0, load tool on CPU 1 (bare Gin baseline
 #      served from CPU 0 too, so the ratio compares like with like),
 #   3. the scale check: profile and login with 1,000 vs 1,000,000 users,
-#   4. the Go micro-benchmarks,
+#   4. the PostgreSQL run: profile, verify and refresh on a fresh database at
+#      $BENCH_PG (default: the local test server), reported beside SQLite,
+#   5. the Go micro-benchmarks,
 # and writes everything raw to bench/ (text tables and JSON).
 #
 # usage: scripts/bench.sh            (about 10 minutes)
-#   BENCH_D=10s BENCH_C=64 BENCH_SCALE=1000000 BENCH_SKIP=scale,micro
+#   BENCH_D=10s BENCH_C=64 BENCH_SCALE=1000000 BENCH_SKIP=scale,postgres,micro
 set -euo pipefail
 cd "$(dirname "$0")/.."
 D=${BENCH_D:-10s}
@@ -89,13 +91,25 @@ if ! skip scale; then
 	done
 fi
 
+if ! skip postgres; then
+	PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
+	DB=authsvc_bench_$$
+	psql "$PG" -qc "CREATE DATABASE $DB"
+	PORT=$(free_port)
+	SERVER_DB_URL=${PG/\/test\?/\/$DB?} start_server postgres "$TMP/postgres" "$PORT"
+	"$BIN/authload" -label postgres -url "http://127.0.0.1:$PORT" -c "$C" -d "$D" -scenario profile,verify,refresh \
+		-server-pid "$SERVER_PID" -json "$OUT/postgres.json" | tee "$OUT/postgres.txt"
+	stop_server
+	psql "$PG" -qc "DROP DATABASE $DB"
+fi
+
 if ! skip micro; then
 	go test -run '^$' -bench . -benchmem -benchtime=${BENCH_TIME:-1s} ./tokens ./handlers ./models 2>&1 | tee "$OUT/micro.txt"
 	go test -run '^$' -bench . -benchmem -benchtime=20x ./passwords 2>&1 | tee -a "$OUT/micro.txt"
 fi
 echo "load after: $(uptime)" >>"$OUT/machine.txt"
 # The Markdown tables BENCHMARKS.md carries, generated from the JSON.
-for f in "$OUT"/shared.json "$OUT"/pinned.json "$OUT"/scale-*.json; do
+for f in "$OUT"/shared.json "$OUT"/pinned.json "$OUT"/scale-*.json "$OUT"/postgres.json; do
 	[ -f "$f" ] && "$BIN/authload" -markdown "$f" && echo
 done >"$OUT/tables.md"
 if [ -f "$OUT/micro.txt" ]; then

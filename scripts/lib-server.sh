@@ -3,13 +3,14 @@
 # Source it; needs $BIN (folder with authsvc and authload built).
 
 # start_server NAME DIR PORT [prefix command...]: starts authsvc, sets
-# SERVER_PID and SERVER_LOG, waits until /readyz answers.
+# SERVER_PID and SERVER_LOG, waits until /readyz answers. The database is
+# DIR/auth.db unless SERVER_DB_URL names another (a PostgreSQL URL).
 start_server() {
 	local name=$1 dir=$2 port=$3
 	shift 3
 	mkdir -p "$dir"
 	SERVER_LOG=$dir/server.log
-	env AUTH_ADDR=127.0.0.1:$port AUTH_DATABASE_URL="sqlite://$dir/auth.db" AUTH_DATA_DIR="$dir/data" \
+	env AUTH_ADDR=127.0.0.1:$port AUTH_DATABASE_URL="${SERVER_DB_URL:-sqlite://$dir/auth.db}" AUTH_DATA_DIR="$dir/data" \
 		AUTH_THROTTLE=off AUTH_LOG_LEVEL=debug AUTH_SQLITE_SYNCHRONOUS=${AUTH_SQLITE_SYNCHRONOUS:-FULL} \
 		"$@" "$BIN/authsvc" serve 2>"$SERVER_LOG" &
 	SERVER_PID=$!
