@@ -126,6 +126,16 @@ func waitQueued(h *Hasher, n int) {
 	}
 }
 
+// queued checks that n hashes are waiting.
+func queued(t *testing.T, h *Hasher, n int) {
+	t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.queue) != n {
+		t.Fatalf("%d hashes waiting, want %d", len(h.queue), n)
+	}
+}
+
 // Waiting hashes start in arrival order, and the spare slot is taken up at
 // the next release once token checks stop.
 func TestHasherQueueOrderAndSpare(t *testing.T) {
@@ -146,13 +156,17 @@ func TestHasherQueueOrderAndSpare(t *testing.T) {
 		waitQueued(h, i+1)
 	}
 	// Token checks still arriving: one release starts one waiter, the oldest.
+	// A release grants before it returns, so the queue tells at once (and a
+	// wrong grant fails instead of leaving the reads below waiting).
 	h.release()
+	queued(t, h, 2)
 	if got := <-order; got != 0 {
 		t.Fatalf("waiter %d started first, want 0", got)
 	}
 	// Quiet now: the next release starts two (its own slot and the spare).
 	clock.advance(QuietAfter)
 	h.release()
+	queued(t, h, 0)
 	// Both start at once, so either may report first.
 	if a, b := <-order, <-order; a+b != 3 {
 		t.Fatalf("started %d and %d, want 1 and 2", a, b)
