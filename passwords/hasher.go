@@ -4,20 +4,14 @@ package passwords
 
 import (
 	"context"
-	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"errors"
-	"fmt"
 	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/crypto/argon2"
 )
 
 // Params are argon2id cost parameters. They are encoded into every hash, so
@@ -62,8 +56,10 @@ type Hasher struct {
 	running int
 	queue   []chan struct{} // waiting hashes, oldest first; closed when granted
 
+	// now is the clock of the quiet interval (HasherOptions.Now).
+	now func() time.Time
 	// lastCheck is when the last token check arrived, as nanoseconds since
-	// epoch (a monotonic reading, so clock steps do not matter).
+	// epoch on that clock (see sinceEpoch).
 	lastCheck atomic.Int64
 	epoch     time.Time
 	// dummy is a real hash of a random password, verified for unknown users so
@@ -84,51 +80,34 @@ type Hasher struct {
 	argon2Ops, argon2Cost, pbkdf2Iterations atomic.Int64
 }
 
-// Work is the hashing a Hasher has done since it was made.
-type Work struct {
-	// Argon2 is the number of argon2id computations; Argon2Cost sums
-	// memory (KiB) × passes over them, which is what their time scales with.
-	Argon2, Argon2Cost int64
-	// PBKDF2Iterations sums the iterations of every PBKDF2 computation.
-	PBKDF2Iterations int64
+// HasherOptions configure NewHasherWith.
+type HasherOptions struct {
+	// Workers bounds the hashes in flight (0: runtime.NumCPU()). With two
+	// or more, the last one only runs while token checks are quiet (see
+	// TokenCheck).
+	Workers int
+	// Now is the clock the quiet interval after a token check is measured
+	// on (nil: time.Now). It is scheduling time, not the service's business
+	// clock: tests move it to open and close the spare slot without sleeping.
+	Now func() time.Time
 }
-
-// Sub is the work done between an earlier snapshot and w.
-func (w Work) Sub(earlier Work) Work {
-	return Work{Argon2: w.Argon2 - earlier.Argon2, Argon2Cost: w.Argon2Cost - earlier.Argon2Cost,
-		PBKDF2Iterations: w.PBKDF2Iterations - earlier.PBKDF2Iterations}
-}
-
-// Work returns the hashing done so far.
-func (h *Hasher) Work() Work {
-	return Work{Argon2: h.argon2Ops.Load(), Argon2Cost: h.argon2Cost.Load(), PBKDF2Iterations: h.pbkdf2Iterations.Load()}
-}
-
-// argon2Key is argon2.IDKey, counted.
-func (h *Hasher) argon2Key(password, salt []byte, p Params) []byte {
-	h.argon2Ops.Add(1)
-	h.argon2Cost.Add(int64(p.Memory) * int64(p.Time))
-	return argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, p.KeyLen)
-}
-
-// pbkdf2Key is PBKDF2-HMAC-SHA256, counted.
-func (h *Hasher) pbkdf2Key(password string, salt []byte, iterations, keyLen int) ([]byte, error) {
-	h.pbkdf2Iterations.Add(int64(iterations))
-	return pbkdf2.Key(sha256.New, password, salt, iterations, keyLen)
-}
-
-// QuietAfter is how long after the last token check the spare hashing slot
-// becomes usable again.
-const QuietAfter = 100 * time.Millisecond
 
 // NewHasher returns a Hasher with the given parameters and at most workers
-// hashes in flight (0 means runtime.NumCPU()). With two or more workers, the
-// last one only runs while token checks are quiet (see TokenCheck).
+// hashes in flight (0 means runtime.NumCPU()), on the real clock.
 func NewHasher(p Params, workers int) *Hasher {
-	if workers <= 0 {
-		workers = runtime.NumCPU()
+	return NewHasherWith(p, HasherOptions{Workers: workers})
+}
+
+// NewHasherWith returns a Hasher with the given parameters and options.
+func NewHasherWith(p Params, o HasherOptions) *Hasher {
+	if o.Workers <= 0 {
+		o.Workers = runtime.NumCPU()
 	}
-	h := &Hasher{params: p, workers: workers, quiet: QuietAfter, epoch: time.Now()}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	h := &Hasher{params: p, workers: o.Workers, quiet: QuietAfter, now: o.Now}
+	h.epoch = h.now()
 	// Quiet from the start.
 	h.lastCheck.Store(-int64(h.quiet))
 	var pw [16]byte
@@ -164,75 +143,6 @@ func (h *Hasher) padFailure(password string, argon2 bool, pbkdf2Done int) {
 
 // Params returns the parameters new hashes get.
 func (h *Hasher) Params() Params { return h.params }
-
-// TokenCheck tells the hasher that a token check (a request that must stay
-// fast) has arrived, which keeps the spare slot free for QuietAfter. It is
-// on every authenticated request, so it writes the shared word at most once
-// a millisecond.
-func (h *Hasher) TokenCheck() {
-	now := int64(time.Since(h.epoch))
-	if now-h.lastCheck.Load() > int64(time.Millisecond) {
-		h.lastCheck.Store(now)
-	}
-}
-
-// limit is how many hashes may run now: all workers while token checks are
-// quiet, one fewer (but at least one) while they arrive.
-func (h *Hasher) limit() int {
-	if h.workers < 2 || time.Since(h.epoch)-time.Duration(h.lastCheck.Load()) >= h.quiet {
-		return h.workers
-	}
-	return h.workers - 1
-}
-
-// acquire waits for a hashing slot, in arrival order.
-func (h *Hasher) acquire(ctx context.Context) error {
-	h.mu.Lock()
-	if len(h.queue) == 0 && h.running < h.limit() {
-		h.running++
-		h.mu.Unlock()
-		return nil
-	}
-	ch := make(chan struct{})
-	h.queue = append(h.queue, ch)
-	h.mu.Unlock()
-	select {
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		for i, w := range h.queue {
-			if w == ch {
-				h.queue = append(h.queue[:i], h.queue[i+1:]...)
-				return fmt.Errorf("wait for hashing slot: %w", ctx.Err())
-			}
-		}
-		// Granted just as the request gave up: pass the slot on.
-		h.running--
-		h.grantLocked()
-		return fmt.Errorf("wait for hashing slot: %w", ctx.Err())
-	}
-}
-
-// release frees a slot and starts the waiting hashes it allows. A spare slot
-// that became usable (token checks went quiet) is taken up here, at the
-// next hash to finish.
-func (h *Hasher) release() {
-	h.mu.Lock()
-	h.running--
-	h.grantLocked()
-	h.mu.Unlock()
-}
-
-func (h *Hasher) grantLocked() {
-	for len(h.queue) > 0 && h.running < h.limit() {
-		close(h.queue[0])
-		h.queue[0] = nil
-		h.queue = h.queue[1:]
-		h.running++
-	}
-}
 
 // Hash returns the encoded argon2id hash of password.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
@@ -292,38 +202,4 @@ func (h *Hasher) Verify(ctx context.Context, password, encoded string) (ok, need
 		h.padFailure(password, true, 0)
 	}
 	return ok, ok && p != h.params, nil
-}
-
-func encodeArgon2(p Params, salt, key []byte) string {
-	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
-}
-
-func (h *Hasher) verifyArgon2(password, encoded string) (bool, Params, error) {
-	parts := strings.Split(encoded, "$")
-	// "", "argon2id", "v=19", "m=..,t=..,p=..", salt, key
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false, Params{}, ErrMalformedHash
-	}
-	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false, Params{}, ErrMalformedHash
-	}
-	var p Params
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
-		return false, Params{}, ErrMalformedHash
-	}
-	b64 := base64.RawStdEncoding
-	salt, err := b64.DecodeString(parts[4])
-	if err != nil {
-		return false, Params{}, ErrMalformedHash
-	}
-	key, err := b64.DecodeString(parts[5])
-	if err != nil || len(key) == 0 || p.Memory == 0 || p.Time == 0 || p.Threads == 0 {
-		return false, Params{}, ErrMalformedHash
-	}
-	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))
-	got := h.argon2Key([]byte(password), salt, p)
-	return subtle.ConstantTimeCompare(got, key) == 1, p, nil
 }
