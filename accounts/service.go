@@ -86,13 +86,6 @@ func New(o Options) *Service {
 	return &Service{o: o}
 }
 
-// Principal is who a request acts as.
-type Principal struct {
-	User      models.User
-	SessionID string // set for Bearer (JWT) authentication
-	APIKeyID  string // set for Token (API key) authentication
-}
-
 // Meta describes the client that opens a session.
 type Meta struct {
 	UserAgent string

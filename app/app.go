@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -52,8 +51,10 @@ type App struct {
 	// Throttle is nil when AUTH_THROTTLE=off.
 	Throttle *middleware.Throttle
 	redis    *redis.Client
-	// stopSessions ends the background session count.
-	stopSessions func()
+	// countSessions counts the live sessions in the store for the gauge;
+	// stopSessions ends the background count.
+	countSessions metrics.SessionCounter
+	stopSessions  func()
 }
 
 // Options tune New beyond the Config (tests).
@@ -96,116 +97,28 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	driver, dsn, err := cfg.Database()
+	driver, dsn, err := dataPlaces(cfg)
 	if err != nil {
 		return nil, err
 	}
-	// Fail at start, with the reason, rather than on the first write.
-	dirs := []string{cfg.DataDir}
-	if driver == "sqlite" {
-		dirs = append(dirs, filepath.Dir(dsn))
+	secret, err := loadSecret(cfg, o.Log)
+	if err != nil {
+		return nil, err
 	}
-	for _, d := range dirs {
-		if err := writable(d); err != nil {
-			return nil, err
-		}
-	}
-	secret := cfg.SecretKey
-	if secret == "" {
-		s, created, err := tokens.LoadOrCreateSecret(cfg.DataDir)
-		if err != nil {
-			return nil, fmt.Errorf("secret key: %w", err)
-		}
-		if created {
-			o.Log.Warn("AUTH_SECRET_KEY is not set: generated a random secret and kept it in the data folder; back it up, or set AUTH_SECRET_KEY, or every token is invalid once it is lost",
-				"path", cfg.DataDir+"/secret_key")
-		}
-		secret = s
-	}
-	// Metrics come first so the store can report its group commits; the
-	// session count reads the store, which exists before the first count.
-	var store *models.Store
-	m, err := metrics.New(prometheus.NewRegistry(), func(ctx context.Context) (int64, error) {
-		return store.CountLiveSessions(ctx, o.Now())
-	}, o.Log)
+	// Metrics come first: the store reports its group commits to them.
+	m, err := metrics.New(prometheus.NewRegistry(), o.Log)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
-	store, err = models.Open(ctx, models.Options{Driver: driver, DSN: dsn, Synchronous: cfg.SQLiteSynchronous,
+	store, err := models.Open(ctx, models.Options{Driver: driver, DSN: dsn, Synchronous: cfg.SQLiteSynchronous,
 		MaxConns: cfg.DBMaxConns, Log: o.Log, RotationObserver: m, Now: o.Now,
 		Limits: models.Limits{SessionsPerUser: cfg.MaxSessionsPerUser, APIKeysPerUser: cfg.MaxAPIKeysPerUser}})
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Store: store, Log: o.Log, Metrics: m}
-	keys, ks, err := signingKeys(ctx, cfg, store, secret, o)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	a.SigningKeys = ks
-	var unknownKID func()
-	if ks != nil {
-		// a.Tokens is set below, before the handler exists to call this.
-		unknownKID = func() { ks.ReloadForUnknownKID(a.Tokens) }
-	}
-	a.Tokens, err = tokens.New(tokens.Options{
-		Keys:   keys,
-		Issuer: cfg.Issuer, Audience: cfg.Audience, Leeway: cfg.Leeway, Now: o.Now,
-		UnknownKID: unknownKID,
-	})
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	params := passwords.OWASP
-	if o.HashParams != nil {
-		params = *o.HashParams
-	}
-	a.Hasher = passwords.NewHasher(params, 0)
-	if err := a.RefreshPendingImports(ctx); err != nil {
-		store.Close()
-		return nil, err
-	}
-	if a.Mail, err = newMailQueue(cfg, o); err != nil {
-		store.Close()
-		return nil, err
-	}
-	a.Throttle, a.redis, err = newThrottle(ctx, cfg, o.Now)
-	if err != nil {
-		store.Close()
-		return nil, err
-	}
-	if a.Throttle != nil {
-		a.Throttle.OnThrottled = a.Metrics.Throttled
-	}
-	a.Pictures = pictures.New(filepath.Join(cfg.DataDir, "media", "profile_pictures"), cfg.PictureDecodeBudget)
-	a.Accounts = accounts.New(accounts.Options{
-		Store: store, Tokens: a.Tokens, Hasher: a.Hasher, Policy: passwords.NewPolicy(),
-		Now: o.Now, Log: o.Log,
-		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, ReuseGrace: cfg.ReuseGrace,
-		Secret: []byte(secret), Events: a.Metrics,
-		Reset:     accounts.ResetOptions{Outbox: a.Mail, URL: cfg.ResetURL, TTL: cfg.ResetTTL},
-		APIKeyTTL: cfg.APIKeyTTL,
-		Hooks:     o.AccountHooks,
-		Budget:    passwordBudget(cfg, a.Throttle, a.Metrics), DeviceTTL: cfg.DeviceCookieTTL,
-	})
-	a.Cleanup = &cleanup.Job{Store: store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond,
-		// Imports run as a separate command and upgrades happen at login:
-		// the padding follows both within one cleanup interval.
-		Tasks: []func(context.Context) error{a.RefreshPendingImports}}
-	a.Handler, err = handlers.New(handlers.Deps{
-		Accounts: a.Accounts, Store: store, Log: o.Log, Now: o.Now,
-		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
-		Pictures: a.Pictures,
-		Tokens:   a.Tokens, Issuer: cfg.Issuer, PublicURL: cfg.PublicURL,
-		Throttle: a.Throttle, CORSOrigins: cfg.CORSOrigins,
-		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken,
-		Cookie: handlers.CookieMode{On: cfg.RefreshCookie, Insecure: cfg.CookieInsecure,
-			Origins: cfg.CORSOrigins, MaxAge: cfg.RefreshTTL},
-		Limits: handlers.Limits{Refresh: rule(cfg.RefreshRate), Uploads: rule(cfg.UploadRate)},
-	})
-	if err != nil {
+	a := &App{Config: cfg, Store: store, Log: o.Log, Metrics: m,
+		countSessions: func(ctx context.Context) (int64, error) { return store.CountLiveSessions(ctx, o.Now()) }}
+	if err := a.build(ctx, secret, o); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -216,33 +129,96 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	return a, nil
 }
 
+// build makes everything that sits on the open store, each part given what
+// it uses when it is made.
+func (a *App) build(ctx context.Context, secret string, o Options) error {
+	cfg := a.Config
+	if err := a.newTokens(ctx, secret, o); err != nil {
+		return err
+	}
+	params := passwords.OWASP
+	if o.HashParams != nil {
+		params = *o.HashParams
+	}
+	a.Hasher = passwords.NewHasher(params, 0)
+	if err := a.RefreshPendingImports(ctx); err != nil {
+		return err
+	}
+	var err error
+	if a.Mail, err = newMailQueue(cfg, o); err != nil {
+		return err
+	}
+	if a.Throttle, a.redis, err = newThrottle(ctx, cfg, o.Now, a.Metrics); err != nil {
+		return err
+	}
+	a.Pictures = pictures.New(filepath.Join(cfg.DataDir, "media", "profile_pictures"), cfg.PictureDecodeBudget)
+	a.Accounts = accounts.New(accounts.Options{
+		Store: a.Store, Tokens: a.Tokens, Hasher: a.Hasher, Policy: passwords.NewPolicy(),
+		Now: o.Now, Log: o.Log,
+		AccessTTL: cfg.AccessTTL, RefreshTTL: cfg.RefreshTTL, ReuseGrace: cfg.ReuseGrace,
+		Secret: []byte(secret), Events: a.Metrics,
+		Reset:     accounts.ResetOptions{Outbox: a.Mail, URL: cfg.ResetURL, TTL: cfg.ResetTTL},
+		APIKeyTTL: cfg.APIKeyTTL,
+		Hooks:     o.AccountHooks,
+		Budget:    passwordBudget(cfg, a.Throttle, a.Metrics), DeviceTTL: cfg.DeviceCookieTTL,
+	})
+	a.Cleanup = &cleanup.Job{Store: a.Store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond,
+		// Imports run as a separate command and upgrades happen at login:
+		// the padding follows both within one cleanup interval.
+		Tasks: []func(context.Context) error{a.RefreshPendingImports}}
+	a.Handler, err = handlers.New(handlers.Deps{
+		Accounts: a.Accounts, Log: o.Log, Now: o.Now,
+		TrustedProxies: cfg.TrustedProxies, RequestTimeout: cfg.RequestTimeout,
+		Pictures: a.Pictures,
+		Tokens:   a.Tokens, Issuer: cfg.Issuer, PublicURL: cfg.PublicURL,
+		Throttle: a.Throttle, CORSOrigins: cfg.CORSOrigins,
+		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken,
+		Cookie: handlers.CookieMode{On: cfg.RefreshCookie, Insecure: cfg.CookieInsecure,
+			Origins: cfg.CORSOrigins, MaxAge: cfg.RefreshTTL},
+		Limits: handlers.Limits{Refresh: rule(cfg.RefreshRate), Uploads: rule(cfg.UploadRate)},
+	})
+	return err
+}
+
+// newTokens loads the signing keys and builds the token service on them.
+func (a *App) newTokens(ctx context.Context, secret string, o Options) error {
+	keys, ks, err := signingKeys(ctx, a.Config, a.Store, secret, o)
+	if err != nil {
+		return err
+	}
+	a.SigningKeys = ks
+	var unknownKID func()
+	if ks != nil {
+		// a.Tokens is set below, before the handler exists to call this.
+		unknownKID = func() { ks.ReloadForUnknownKID(a.Tokens) }
+	}
+	a.Tokens, err = tokens.New(tokens.Options{
+		Keys:   keys,
+		Issuer: a.Config.Issuer, Audience: a.Config.Audience, Leeway: a.Config.Leeway, Now: o.Now,
+		UnknownKID: unknownKID,
+	})
+	return err
+}
+
+// RefreshSessions recounts the live sessions for the metrics gauge now
+// (tests; the service recounts in the background).
+func (a *App) RefreshSessions(ctx context.Context) error {
+	return a.Metrics.RefreshSessions(ctx, a.countSessions)
+}
+
 // watchSessions counts the live sessions once now, then in the background
 // every metrics.SessionsInterval; Close stops it before the store closes.
 func (a *App) watchSessions(ctx context.Context) {
-	if err := a.Metrics.RefreshSessions(ctx); err != nil {
+	if err := a.RefreshSessions(ctx); err != nil {
 		a.Log.Warn("count active sessions failed", "err", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		a.Metrics.WatchSessions(ctx, metrics.SessionsInterval)
+		a.Metrics.WatchSessions(ctx, metrics.SessionsInterval, a.countSessions)
 	}()
 	a.stopSessions = func() { cancel(); <-done }
-}
-
-// writable creates dir if needed and checks that a file can be written in it.
-func writable(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("data folder %s cannot be created: %w", dir, err)
-	}
-	f, err := os.CreateTemp(dir, ".write-check-*")
-	if err != nil {
-		return fmt.Errorf("data folder %s is not writable: %w", dir, err)
-	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
 }
 
 // Close stops the key poller, delivers the mail still queued (for at most

@@ -15,20 +15,20 @@ import (
 
 // newThrottle builds the throttle middleware from the config: nil when
 // AUTH_THROTTLE=off, Redis-backed counters when AUTH_REDIS_URL is set (every
-// instance shares them), in-memory ones otherwise. The Redis client, if any,
-// is returned for Close.
-func newThrottle(ctx context.Context, cfg config.Config, now func() time.Time) (*middleware.Throttle, *redis.Client, error) {
+// instance shares them), in-memory ones otherwise; m counts its refusals. The
+// Redis client, if any, is returned for Close.
+func newThrottle(ctx context.Context, cfg config.Config, now func() time.Time, m *metrics.Metrics) (*middleware.Throttle, *redis.Client, error) {
 	if !cfg.Throttle {
 		return nil, nil, nil
 	}
 	if cfg.RedisURL == "" {
-		return &middleware.Throttle{Limiter: throttle.NewMemory(now, 0), Now: now}, nil, nil
+		return &middleware.Throttle{Limiter: throttle.NewMemory(now, 0), Now: now, Metrics: m}, nil, nil
 	}
 	client, err := throttle.Dial(ctx, cfg.RedisURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	return &middleware.Throttle{Limiter: throttle.NewRedis(client, cfg.RedisPrefix, now), Now: now}, client, nil
+	return &middleware.Throttle{Limiter: throttle.NewRedis(client, cfg.RedisPrefix, now), Now: now, Metrics: m}, client, nil
 }
 
 // passwordBudget is the per-account and per-device failure budgets the

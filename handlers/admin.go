@@ -11,9 +11,16 @@ import (
 
 	"authsvc/accounts"
 	"authsvc/apierr"
-	"authsvc/middleware"
-	"authsvc/models"
 )
+
+// mountAdmin mounts the staff-only user administration.
+func (a *api) mountAdmin(r gin.IRouter, staff gin.HandlerFunc) {
+	adm := r.Group("/api/admin", staff)
+	adm.GET("/users", handle(a.adminListUsers))
+	adm.GET("/users/:id", handle(a.adminGetUser))
+	adm.PATCH("/users/:id", handle(a.adminUpdateUser))
+	adm.POST("/users/:id/logout", handle(a.adminLogoutUser))
+}
 
 // adminUser is the staff view of a user: the own-user fields plus the
 // account flags.
@@ -23,7 +30,7 @@ type adminUser struct {
 	IsSuperuser bool `json:"is_superuser"`
 }
 
-func newAdminUser(u *models.User) adminUser {
+func newAdminUser(u *accounts.User) adminUser {
 	return adminUser{ownUser: newOwnUser(u), IsActive: u.IsActive, IsSuperuser: u.IsSuperuser}
 }
 
@@ -85,7 +92,7 @@ func (a *api) adminUpdateUser(c *gin.Context) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	u, err := a.Accounts.AdminUpdate(c.Request.Context(), middleware.PrincipalFrom(c), id, in)
+	u, err := a.Accounts.AdminUpdate(c.Request.Context(), principal(c), id, in)
 	if err != nil {
 		return err
 	}
@@ -98,7 +105,7 @@ func (a *api) adminLogoutUser(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Accounts.AdminLogout(c.Request.Context(), middleware.PrincipalFrom(c), id); err != nil {
+	if err := a.Accounts.AdminLogout(c.Request.Context(), principal(c), id); err != nil {
 		return err
 	}
 	okEmpty(c)

@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"authsvc/apierr"
-	"authsvc/middleware"
 )
 
 // userWithToken is the accounts app's register answer: the user and a key.
@@ -70,7 +69,7 @@ func (a *api) obtainKey(c *gin.Context) error {
 // revokeKey revokes the key that authenticated the request (DELETE
 // /api-token-auth/ and POST /api/accounts/logout/).
 func (a *api) revokeKey(c *gin.Context) error {
-	if err := a.Accounts.RevokeKey(c.Request.Context(), middleware.PrincipalFrom(c)); err != nil {
+	if err := a.Accounts.RevokeKey(c.Request.Context(), principal(c)); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)
@@ -130,7 +129,7 @@ func (a *api) listKeys(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := middleware.PrincipalFrom(c)
+	p := principal(c)
 	list, total, err := a.Accounts.Keys(c.Request.Context(), p, pg.offset(), pg.Size)
 	if err != nil {
 		return err
@@ -150,7 +149,7 @@ func (a *api) listKeys(c *gin.Context) error {
 
 // deleteKey ends one of the caller's keys by id.
 func (a *api) deleteKey(c *gin.Context) error {
-	if err := a.Accounts.DeleteKey(c.Request.Context(), middleware.PrincipalFrom(c), c.Param("id")); err != nil {
+	if err := a.Accounts.DeleteKey(c.Request.Context(), principal(c), c.Param("id")); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)

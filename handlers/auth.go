@@ -8,8 +8,6 @@ import (
 
 	"authsvc/accounts"
 	"authsvc/apierr"
-	"authsvc/middleware"
-	"authsvc/models"
 	"authsvc/passwords"
 )
 
@@ -40,7 +38,7 @@ func (a *api) register(c *gin.Context) error {
 
 // createUser reads a register body and creates the user (both register
 // endpoints).
-func (a *api) createUser(c *gin.Context) (*models.User, error) {
+func (a *api) createUser(c *gin.Context) (*accounts.User, error) {
 	b, err := readBody(c)
 	if err != nil {
 		return nil, err
@@ -200,7 +198,7 @@ func (a *api) logout(c *gin.Context) error {
 }
 
 func (a *api) logoutAll(c *gin.Context) error {
-	if err := a.Accounts.LogoutAll(c.Request.Context(), middleware.PrincipalFrom(c)); err != nil {
+	if err := a.Accounts.LogoutAll(c.Request.Context(), principal(c)); err != nil {
 		return err
 	}
 	a.clearRefreshCookie(c)
@@ -213,7 +211,7 @@ func (a *api) changePassword(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	err = a.Accounts.ChangePassword(c.Request.Context(), middleware.PrincipalFrom(c), accounts.ChangePasswordInput{
+	err = a.Accounts.ChangePassword(c.Request.Context(), principal(c), accounts.ChangePasswordInput{
 		OldPassword: b.field("old_password"), NewPassword: b.field("new_password"),
 	})
 	if err != nil {

@@ -14,15 +14,14 @@ import (
 	"authsvc/accounts"
 	"authsvc/metrics"
 	"authsvc/middleware"
-	"authsvc/models"
 	"authsvc/pictures"
 	"authsvc/tokens"
 )
 
 // Deps are what the HTTP layer needs.
 type Deps struct {
+	// Accounts is the service layer: every storage access goes through it.
 	Accounts *accounts.Service
-	Store    *models.Store
 	Log      *slog.Logger
 	Now      func() time.Time
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed;

@@ -22,7 +22,7 @@ func (a *api) healthz(c *gin.Context) {
 func (a *api) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
 	defer cancel()
-	if err := a.Store.Ping(ctx); err != nil {
+	if err := a.Accounts.Ready(ctx); err != nil {
 		middleware.RenderError(c, apierr.NotReady.WithCause(fmt.Errorf("readiness check: %w", err)))
 		return
 	}

@@ -13,7 +13,6 @@ import (
 
 	"authsvc/apierr"
 	"authsvc/middleware"
-	"authsvc/models"
 	"authsvc/pictures"
 )
 
@@ -61,14 +60,11 @@ func (a *api) putPicture(c *gin.Context) error {
 	if err != nil {
 		return a.pictureError(err)
 	}
-	p := middleware.PrincipalFrom(c)
-	old, err := a.Store.SwapProfilePicture(ctx, p.User.ID, pictures.URL(name))
+	p := principal(c)
+	old, err := a.Accounts.SetProfilePicture(ctx, p, pictures.URL(name))
 	if err != nil {
 		a.releasePicture(ctx, pictures.URL(name))
-		if errors.Is(err, models.ErrNotFound) {
-			return apierr.NotFound
-		}
-		return apierr.Internal.WithCause(err)
+		return err
 	}
 	a.releasePicture(ctx, old)
 	return a.writeOwnUser(c, p.User.ID)
@@ -77,22 +73,19 @@ func (a *api) putPicture(c *gin.Context) error {
 // deletePicture clears the profile picture (an uploaded file is removed).
 func (a *api) deletePicture(c *gin.Context) error {
 	ctx := c.Request.Context()
-	p := middleware.PrincipalFrom(c)
-	old, err := a.Store.SwapProfilePicture(ctx, p.User.ID, "")
+	p := principal(c)
+	old, err := a.Accounts.SetProfilePicture(ctx, p, "")
 	if err != nil {
-		if errors.Is(err, models.ErrNotFound) {
-			return apierr.NotFound
-		}
-		return apierr.Internal.WithCause(err)
+		return err
 	}
 	a.releasePicture(ctx, old)
 	return a.writeOwnUser(c, p.User.ID)
 }
 
 func (a *api) writeOwnUser(c *gin.Context, id int64) error {
-	u, err := a.Store.UserByID(c.Request.Context(), id)
+	u, err := a.Accounts.User(c.Request.Context(), id)
 	if err != nil {
-		return apierr.Internal.WithCause(err)
+		return err
 	}
 	c.JSON(http.StatusOK, newOwnUser(u))
 	return nil

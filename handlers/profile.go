@@ -6,11 +6,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"authsvc/accounts"
-	"authsvc/middleware"
 )
 
 func (a *api) profile(c *gin.Context) error {
-	c.JSON(http.StatusOK, newOwnUser(&middleware.PrincipalFrom(c).User))
+	c.JSON(http.StatusOK, newOwnUser(&principal(c).User))
 	return nil
 }
 
@@ -30,7 +29,7 @@ func (a *api) updateProfile(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := middleware.PrincipalFrom(c)
+	p := principal(c)
 	u, err := a.Accounts.UpdateProfile(c.Request.Context(), p,
 		profileInput(b, c.Request.Method == http.MethodPut))
 	if err != nil {
@@ -46,7 +45,7 @@ func (a *api) deleteProfile(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := middleware.PrincipalFrom(c)
+	p := principal(c)
 	if err := a.Accounts.DeleteAccount(c.Request.Context(), p, b.field("password")); err != nil {
 		return err
 	}

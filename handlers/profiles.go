@@ -11,7 +11,6 @@ import (
 	"authsvc/accounts"
 	"authsvc/apierr"
 	"authsvc/middleware"
-	"authsvc/models"
 )
 
 // publicProfile is a user as others see it: no is_staff or last_login, and
@@ -28,7 +27,9 @@ type publicProfile struct {
 	IsFollowing    bool      `json:"is_following"`
 }
 
-func newPublicProfile(viewer *accounts.Principal, u *models.User, following bool) publicProfile {
+// newPublicProfile shows u to viewer (the middleware's view of the principal:
+// a nil one stays nil, which the permission rule needs).
+func newPublicProfile(viewer middleware.Principal, u *accounts.User, following bool) publicProfile {
 	out := publicProfile{
 		ID: u.ID, Username: u.Username, Bio: u.Bio, ProfilePicture: nullable(u.ProfilePicture),
 		FollowersCount: u.FollowersCount, FollowingCount: u.FollowingCount,
@@ -79,7 +80,7 @@ func (a *api) listFollowers(c *gin.Context) error { return a.listEdges(c, a.Acco
 func (a *api) listFollowing(c *gin.Context) error { return a.listEdges(c, a.Accounts.Following) }
 
 // edgeList is Accounts.Followers or Accounts.Following.
-type edgeList func(ctx context.Context, id int64, offset, limit int) ([]models.User, int64, error)
+type edgeList func(ctx context.Context, id int64, offset, limit int) ([]accounts.User, int64, error)
 
 func (a *api) listEdges(c *gin.Context, list edgeList) error {
 	id, err := profileID(c)
@@ -99,16 +100,16 @@ func (a *api) listEdges(c *gin.Context, list edgeList) error {
 
 // writeProfiles renders one page of profiles with is_following for the
 // viewer, looked up for the whole page in one query.
-func (a *api) writeProfiles(c *gin.Context, pg page, total int64, users []models.User) error {
-	viewer := middleware.PrincipalFrom(c)
+func (a *api) writeProfiles(c *gin.Context, pg page, total int64, users []accounts.User) error {
 	ids := make([]int64, len(users))
 	for i := range users {
 		ids[i] = users[i].ID
 	}
-	following, err := a.Accounts.FollowingAmong(c.Request.Context(), viewer, ids)
+	following, err := a.Accounts.FollowingAmong(c.Request.Context(), principal(c), ids)
 	if err != nil {
 		return err
 	}
+	viewer := middleware.PrincipalFrom(c)
 	out := make([]publicProfile, len(users))
 	for i := range users {
 		out[i] = newPublicProfile(viewer, &users[i], following[users[i].ID])
@@ -122,13 +123,12 @@ func (a *api) writeProfiles(c *gin.Context, pg page, total int64, users []models
 }
 
 // writeProfile renders one profile for the viewer.
-func (a *api) writeProfile(c *gin.Context, u *models.User) error {
-	viewer := middleware.PrincipalFrom(c)
-	following, err := a.Accounts.FollowingAmong(c.Request.Context(), viewer, []int64{u.ID})
+func (a *api) writeProfile(c *gin.Context, u *accounts.User) error {
+	following, err := a.Accounts.FollowingAmong(c.Request.Context(), principal(c), []int64{u.ID})
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, newPublicProfile(viewer, u, following[u.ID]))
+	c.JSON(http.StatusOK, newPublicProfile(middleware.PrincipalFrom(c), u, following[u.ID]))
 	return nil
 }
 
@@ -157,15 +157,14 @@ func (a *api) updatePublicProfile(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	viewer := middleware.PrincipalFrom(c)
-	if err := middleware.OwnerOrStaff(viewer, target.ID); err != nil {
+	if err := middleware.OwnerOrStaff(middleware.PrincipalFrom(c), target.ID); err != nil {
 		return err
 	}
 	b, err := readBody(c)
 	if err != nil {
 		return err
 	}
-	u, err := a.Accounts.UpdateUser(ctx, viewer, target, profileInput(b, c.Request.Method == http.MethodPut))
+	u, err := a.Accounts.UpdateUser(ctx, principal(c), target, profileInput(b, c.Request.Method == http.MethodPut))
 	if err != nil {
 		return err
 	}
@@ -174,7 +173,7 @@ func (a *api) updatePublicProfile(c *gin.Context) error {
 }
 
 // followChange is Accounts.Follow or Accounts.Unfollow.
-type followChange func(ctx context.Context, p *accounts.Principal, id int64) (*models.User, error)
+type followChange func(ctx context.Context, p *accounts.Principal, id int64) (*accounts.User, error)
 
 // followRoute answers POST (follow) and DELETE (unfollow) with the updated
 // profile.
@@ -184,7 +183,7 @@ func (a *api) followRoute(change followChange) func(c *gin.Context) error {
 		if err != nil {
 			return err
 		}
-		u, err := change(c.Request.Context(), middleware.PrincipalFrom(c), id)
+		u, err := change(c.Request.Context(), principal(c), id)
 		if err != nil {
 			return err
 		}

@@ -7,8 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"authsvc/accounts"
 	"authsvc/middleware"
-	"authsvc/models"
 	"authsvc/openapi"
 )
 
@@ -28,17 +28,17 @@ func New(d Deps) (http.Handler, error) {
 	}
 	r.ForwardedByClientIP = len(d.TrustedProxies) > 0
 
-	a := &api{Deps: d, proxies: parsePrefixes(d.TrustedProxies), auth: &middleware.Auth{Bearer: d.Accounts, Key: d.Accounts}}
+	a := &api{Deps: d, proxies: parsePrefixes(d.TrustedProxies), auth: newAuth(d.Accounts)}
 	a.loginThrottle, a.registerThrottle, a.resetThrottle, a.passwordThrottle = throttleGuards(d.Throttle)
 	a.uploadThrottle = uploadGuard(d.Throttle, d.Limits.Uploads)
 	authed := a.auth.Require(middleware.Authenticated)
 	staff := a.auth.Require(middleware.Staff)
 
 	// Metrics wrap Recovery so that a request that panics is counted too.
-	r.Use(middleware.RequestID(d.Log, models.IsUnavailable))
+	r.Use(middleware.RequestID(d.Log, accounts.IsUnavailable))
 	if d.Metrics != nil {
 		r.Use(d.Metrics.Middleware())
-		r.GET("/metrics", d.Metrics.Handler(d.MetricsToken))
+		r.GET("/metrics", handle(d.Metrics.Handler(d.MetricsToken)))
 	}
 	r.Use(middleware.AccessLog(), middleware.Recovery(),
 		middleware.SecurityHeaders(), middleware.CORS(d.CORSOrigins),
@@ -86,11 +86,7 @@ func New(d Deps) (http.Handler, error) {
 	acc.POST("/login", a.loginThrottle, handle(a.accountsLogin))
 	acc.POST("/logout", authed, handle(a.revokeKey))
 
-	adm := r.Group("/api/admin", staff)
-	adm.GET("/users", handle(a.adminListUsers))
-	adm.GET("/users/:id", handle(a.adminGetUser))
-	adm.PATCH("/users/:id", handle(a.adminUpdateUser))
-	adm.POST("/users/:id/logout", handle(a.adminLogoutUser))
+	a.mountAdmin(r, staff)
 
 	return stripSlash(r), nil
 }

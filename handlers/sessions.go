@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"authsvc/middleware"
 )
 
 type sessionJSON struct {
@@ -24,7 +22,7 @@ func (a *api) listSessions(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := middleware.PrincipalFrom(c)
+	p := principal(c)
 	list, total, err := a.Accounts.Sessions(c.Request.Context(), p, pg.offset(), pg.Size)
 	if err != nil {
 		return err
@@ -45,7 +43,7 @@ func (a *api) listSessions(c *gin.Context) error {
 }
 
 func (a *api) endSession(c *gin.Context) error {
-	if err := a.Accounts.EndSession(c.Request.Context(), middleware.PrincipalFrom(c), c.Param("id")); err != nil {
+	if err := a.Accounts.EndSession(c.Request.Context(), principal(c), c.Param("id")); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)

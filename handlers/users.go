@@ -3,7 +3,7 @@ package handlers
 import (
 	"time"
 
-	"authsvc/models"
+	"authsvc/accounts"
 )
 
 // ownUser is the own-user representation (/api/auth/profile/, register).
@@ -21,7 +21,7 @@ type ownUser struct {
 	LastLogin      *time.Time `json:"last_login"`
 }
 
-func newOwnUser(u *models.User) ownUser {
+func newOwnUser(u *accounts.User) ownUser {
 	out := ownUser{
 		ID: u.ID, Username: u.Username, Email: u.Email, Bio: u.Bio,
 		ProfilePicture: nullable(u.ProfilePicture),

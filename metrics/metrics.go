@@ -38,22 +38,23 @@ type Metrics struct {
 	throttled *prometheus.CounterVec
 	batches   prometheus.Histogram
 
-	countSessions SessionCounter
-	log           *slog.Logger
+	log *slog.Logger
 	// sessions is the last count, -1 until the first one or after a
 	// failed one; the gauge reads only this.
 	sessions atomic.Int64
 }
 
-// New registers the collectors on reg. sessions feeds the active-sessions
-// gauge. It is a COUNT query rather than an in-process gauge, because
-// sessions end by expiry without any event and several instances share one
-// database; but it runs in the background (WatchSessions), at most every
-// SessionsInterval, and a scrape only reads the last result: a flood of
-// scrapes must not be a flood of table scans.
-func New(reg *prometheus.Registry, sessions SessionCounter, log *slog.Logger) (*Metrics, error) {
+// New registers the collectors on reg. The active-sessions gauge shows the
+// last count taken by RefreshSessions or WatchSessions: a COUNT query rather
+// than an in-process gauge, because sessions end by expiry without any event
+// and several instances share one database; but it runs in the background,
+// at most every SessionsInterval, and a scrape only reads the last result: a
+// flood of scrapes must not be a flood of table scans. The counter is given
+// to those calls, not here, because the store it reads is opened after the
+// metrics (it reports its group commits to them).
+func New(reg *prometheus.Registry, log *slog.Logger) (*Metrics, error) {
 	m := &Metrics{
-		reg: reg, countSessions: sessions, log: log,
+		reg: reg, log: log,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "authsvc_http_requests_total",
 			Help: "HTTP requests by route (Gin route pattern, never the raw path), method and status.",
@@ -101,12 +102,13 @@ func New(reg *prometheus.Registry, sessions SessionCounter, log *slog.Logger) (*
 	return m, nil
 }
 
-// RefreshSessions recounts the live sessions now (bounded by a one-second
-// timeout). WatchSessions calls it; tests call it to read a fresh value.
-func (m *Metrics) RefreshSessions(ctx context.Context) error {
+// RefreshSessions recounts the live sessions now with count (bounded by a
+// one-second timeout). WatchSessions calls it; tests call it to read a fresh
+// value.
+func (m *Metrics) RefreshSessions(ctx context.Context, count SessionCounter) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	n, err := m.countSessions(ctx)
+	n, err := count(ctx)
 	if err != nil {
 		m.sessions.Store(-1)
 		return fmt.Errorf("metrics: count active sessions: %w", err)
@@ -115,8 +117,9 @@ func (m *Metrics) RefreshSessions(ctx context.Context) error {
 	return nil
 }
 
-// WatchSessions recounts the live sessions every interval until ctx ends.
-func (m *Metrics) WatchSessions(ctx context.Context, every time.Duration) {
+// WatchSessions recounts the live sessions with count every interval until
+// ctx ends.
+func (m *Metrics) WatchSessions(ctx context.Context, every time.Duration, count SessionCounter) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -124,7 +127,7 @@ func (m *Metrics) WatchSessions(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := m.RefreshSessions(ctx); err != nil && ctx.Err() == nil {
+			if err := m.RefreshSessions(ctx, count); err != nil && ctx.Err() == nil {
 				m.log.Warn("count active sessions failed", "err", err)
 			}
 		}

@@ -6,19 +6,29 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"authsvc/accounts"
 	"authsvc/apierr"
 	"authsvc/tokens"
 )
 
-// BearerAuthenticator checks an access JWT (accounts.Service).
+// Principal is who a request acts as, as far as the permission rules, the
+// throttle and the access log need to know. The account service's principal
+// implements it; the middleware keeps it opaque otherwise, so that it does not
+// depend on the business layer (handlers get their concrete type back).
+type Principal interface {
+	// UserID is the id of the user the request acts as.
+	UserID() int64
+	// IsStaff reports whether that user may use the staff routes.
+	IsStaff() bool
+}
+
+// BearerAuthenticator checks an access JWT.
 type BearerAuthenticator interface {
-	Authenticate(ctx context.Context, raw string) (*accounts.Principal, error)
+	Authenticate(ctx context.Context, raw string) (Principal, error)
 }
 
 // KeyAuthenticator checks an opaque API key.
 type KeyAuthenticator interface {
-	AuthenticateKey(ctx context.Context, key string) (*accounts.Principal, error)
+	AuthenticateKey(ctx context.Context, key string) (Principal, error)
 }
 
 // Auth authenticates requests from the Authorization header: "Bearer <jwt>"
@@ -29,10 +39,10 @@ type Auth struct {
 }
 
 // Rule decides whether a principal (nil: anonymous) may go on.
-type Rule func(p *accounts.Principal) error
+type Rule func(p Principal) error
 
 // Authenticated lets any authenticated user through.
-func Authenticated(p *accounts.Principal) error {
+func Authenticated(p Principal) error {
 	if p == nil {
 		return apierr.NotAuthenticated
 	}
@@ -40,11 +50,11 @@ func Authenticated(p *accounts.Principal) error {
 }
 
 // Staff lets staff through; others get 403, anonymous 401.
-func Staff(p *accounts.Principal) error {
+func Staff(p Principal) error {
 	if p == nil {
 		return apierr.NotAuthenticated
 	}
-	if !p.User.IsStaff {
+	if !p.IsStaff() {
 		return apierr.PermissionDenied
 	}
 	return nil
@@ -52,11 +62,11 @@ func Staff(p *accounts.Principal) error {
 
 // OwnerOrStaff is the object-level rule: handlers call it once they know the
 // object's owner.
-func OwnerOrStaff(p *accounts.Principal, ownerID int64) error {
+func OwnerOrStaff(p Principal, ownerID int64) error {
 	if p == nil {
 		return apierr.NotAuthenticated
 	}
-	if p.User.ID != ownerID && !p.User.IsStaff {
+	if p.UserID() != ownerID && !p.IsStaff() {
 		return apierr.PermissionDenied
 	}
 	return nil
@@ -85,7 +95,7 @@ func (a *Auth) Require(rule Rule) gin.HandlerFunc {
 	}
 }
 
-func (a *Auth) identify(c *gin.Context) (*accounts.Principal, error) {
+func (a *Auth) identify(c *gin.Context) (Principal, error) {
 	// Two Authorization headers make the credential ambiguous: a proxy, a
 	// logger or an audit hook in front may act on the other one than we
 	// would. Refuse rather than pick. (Values reads the map without
@@ -163,11 +173,11 @@ func singleCredential(rest string) (string, bool) {
 }
 
 // PrincipalFrom returns the authenticated principal, or nil.
-func PrincipalFrom(c *gin.Context) *accounts.Principal {
+func PrincipalFrom(c *gin.Context) Principal {
 	v, ok := c.Get(ginPrincipalKey)
 	if !ok {
 		return nil
 	}
-	p, _ := v.(*accounts.Principal)
+	p, _ := v.(Principal)
 	return p
 }

@@ -128,7 +128,7 @@ func AccessLog() gin.HandlerFunc {
 			slog.String("client_ip", c.ClientIP()),
 		}
 		if p := PrincipalFrom(c); p != nil {
-			attrs = append(attrs, slog.Int64("user_id", p.User.ID))
+			attrs = append(attrs, slog.Int64("user_id", p.UserID()))
 		}
 		level := slog.LevelInfo
 		if c.Writer.Status() >= 500 {

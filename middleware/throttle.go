@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"authsvc/apierr"
+	"authsvc/metrics"
 	"authsvc/throttle"
 )
 
@@ -21,8 +22,8 @@ type Throttle struct {
 	// Now must be the clock the Limiter uses, so Retry-After counts to the
 	// same window end.
 	Now func() time.Time
-	// OnThrottled, when set, is told the policy name of every 429 (metrics).
-	OnThrottled func(policy string)
+	// Metrics counts every 429 by policy name; nil: not counted.
+	Metrics *metrics.Metrics
 }
 
 type counter struct {
@@ -49,7 +50,7 @@ func (t *Throttle) Guard(p throttle.Policy) gin.HandlerFunc {
 func (t *Throttle) GuardUser(p throttle.Policy) gin.HandlerFunc {
 	return t.guard(p, func(c *gin.Context) string {
 		if pr := PrincipalFrom(c); pr != nil {
-			return "user:" + strconv.FormatInt(pr.User.ID, 10)
+			return "user:" + strconv.FormatInt(pr.UserID(), 10)
 		}
 		return ""
 	})
@@ -119,19 +120,21 @@ func (t *Throttle) Take(c *gin.Context, name, subject string, r throttle.Rule) e
 		return nil
 	}
 	if h.Refused {
-		if t.OnThrottled != nil {
-			t.OnThrottled(name)
-		}
+		t.count(name)
 		return apierr.Throttled(throttle.RetryAfter(t.Now(), h.Reset))
 	}
 	return nil
 }
 
 func (t *Throttle) refuse(c *gin.Context, policy string, h throttle.Hit) {
-	if t.OnThrottled != nil {
-		t.OnThrottled(policy)
-	}
+	t.count(policy)
 	RenderError(c, apierr.Throttled(throttle.RetryAfter(t.Now(), h.Reset)))
+}
+
+func (t *Throttle) count(policy string) {
+	if t.Metrics != nil {
+		t.Metrics.Throttled(policy)
+	}
 }
 
 func (t *Throttle) undo(c *gin.Context, hits []throttle.Hit) {

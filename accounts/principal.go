@@ -1,0 +1,23 @@
+package accounts
+
+import "authsvc/models"
+
+// User is an account as the service hands it out. It is the stored row
+// itself; the alias lets the HTTP layer name it without importing the
+// storage package.
+type User = models.User
+
+// Principal is who a request acts as: the user as loaded when the request
+// was authenticated, and the credential it came with.
+type Principal struct {
+	User      User
+	SessionID string // set for Bearer (JWT) authentication
+	APIKeyID  string // set for Token (API key) authentication
+}
+
+// UserID is the id of the user p acts as. With IsStaff it is all the HTTP
+// middleware (permission rules, throttle, access log) asks of a principal.
+func (p *Principal) UserID() int64 { return p.User.ID }
+
+// IsStaff reports whether p's user may use the staff routes.
+func (p *Principal) IsStaff() bool { return p.User.IsStaff }
