@@ -11,6 +11,7 @@ import (
 
 	"authsvc/apierr"
 	"authsvc/metrics"
+	"authsvc/reqbody"
 	"authsvc/throttle"
 )
 
@@ -37,7 +38,13 @@ func (t *Throttle) Guard(p throttle.Policy) gin.HandlerFunc {
 		if p.Field == "" {
 			return ""
 		}
-		v := BodyField(c, p.Field)
+		// The handler binds from the same decoded body; a body that does
+		// not decode keys nothing here and gets its error from the handler.
+		b, err := reqbody.Of(c)
+		if err != nil {
+			return ""
+		}
+		v := b.String(p.Field)
 		if v != "" && p.Normalize != nil {
 			v = p.Normalize(v)
 		}

@@ -32,6 +32,11 @@ var rules = []rule{{
 	forbid: []string{"authsvc/accounts", "authsvc/models", "authsvc/handlers", "authsvc/app"},
 	why:    "middleware sees the principal through its own interface (middleware.Principal), not the service's type",
 }, {
+	name:   "reqbody is plumbing",
+	from:   []string{"authsvc/reqbody"},
+	forbid: []string{"authsvc/accounts", "authsvc/models", "authsvc/handlers", "authsvc/middleware", "authsvc/app"},
+	why:    "the throttle (middleware) and the handlers share the decoded body, so it sits below both",
+}, {
 	name:   "metrics observes nothing",
 	from:   []string{"authsvc/metrics"},
 	forbid: []string{"authsvc/middleware", "authsvc/handlers", "authsvc/accounts", "authsvc/models", "authsvc/app"},
