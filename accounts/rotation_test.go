@@ -1,6 +1,7 @@
 package accounts_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -160,5 +161,46 @@ func TestRotationOutcomes(t *testing.T) {
 				t.Fatalf("the session's newest token answers %d afterwards; live want %v", got, c.liveAfter)
 			}
 		})
+	}
+}
+
+// TestRefreshStorageConstant: a session refreshed 10,000 times through the
+// rotation core holds the rows it held after one refresh, on either
+// database.
+func TestRefreshStorageConstant(t *testing.T) {
+	t.Parallel()
+	s := testserver.New(t, testserver.Options{Env: map[string]string{"AUTH_SQLITE_SYNCHRONOUS": "NORMAL"}})
+	pair, _ := s.NewUser("busy")
+	ctx := t.Context()
+	rows := func() map[string]int64 {
+		tables, err := s.App.Store.R.Migrator().GetTables()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int64{}
+		for _, tb := range tables {
+			var n int64
+			if err := s.App.Store.R.Table(tb).Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
+			out[tb] = n
+		}
+		return out
+	}
+	tok := pair.Refresh
+	refresh := func() {
+		p, err := s.App.Accounts.Refresh(ctx, tok)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok = p.Refresh
+	}
+	refresh()
+	after1 := rows()
+	for range 9_999 {
+		refresh()
+	}
+	if after := rows(); fmt.Sprint(after) != fmt.Sprint(after1) {
+		t.Fatalf("rows after 10,000 refreshes %v, after one %v", after, after1)
 	}
 }
