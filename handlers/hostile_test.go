@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"authsvc/internal/testserver"
@@ -18,92 +17,9 @@ func TestHostileStringsNever5xx(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, nil)
 	staff, _ := newStaff(t, s, "hostilestaff")
-	var n atomic.Int64
-	fresh := func(t *testing.T) (name, pw string, p testserver.Pair) {
-		name = fmt.Sprintf("hostile%d", n.Add(1))
-		p, pw = s.NewUser(name)
-		return name, pw, p
-	}
-	type endpoint struct {
-		method, path string
-		// setup returns the valid body, the bearer token and the path
-		// for one request, using a fresh user where the call changes it.
-		setup func(t *testing.T) (fields map[string]string, bearer, path string)
-	}
-	register := func(t *testing.T) (map[string]string, string, string) {
-		name := fmt.Sprintf("newcomer%d", n.Add(1))
-		return map[string]string{"username": name, "password": strongPassword, "email": name + "@example.com", "bio": "hi",
-			"profile_picture": "https://example.com/a.png"}, "", ""
-	}
-	login := func(t *testing.T) (map[string]string, string, string) {
-		name, pw, _ := fresh(t)
-		return map[string]string{"username": name, "password": pw}, "", ""
-	}
-	tokenField := func(field string) func(t *testing.T) (map[string]string, string, string) {
-		return func(t *testing.T) (map[string]string, string, string) {
-			_, _, p := fresh(t)
-			v := p.Refresh
-			if field == "token" {
-				v = p.Access
-			}
-			return map[string]string{field: v}, "", ""
-		}
-	}
-	own := func(t *testing.T) (map[string]string, string, string) {
-		name, pw, p := fresh(t)
-		return map[string]string{"username": name + "x", "email": name + "@example.com", "bio": "b",
-			"profile_picture": "https://example.com/b.png", "password": "N3w-" + strongPassword, "current_password": pw}, p.Access, ""
-	}
-	public := func(t *testing.T) (map[string]string, string, string) {
-		name, _, p := fresh(t)
-		id := int64(user(t, s, name).ID)
-		return map[string]string{"username": name + "y", "email": name + "@example.org", "bio": "b"}, p.Access, fmt.Sprintf("/api/accounts/profiles/%d/", id)
-	}
-	admin := func(t *testing.T) (map[string]string, string, string) {
-		name, _, _ := fresh(t)
-		id := int64(user(t, s, name).ID)
-		return map[string]string{"username": name + "z", "email": name + "@example.net", "bio": "b", "is_staff": "false", "is_active": "true"},
-			staff.Access, fmt.Sprintf("/api/admin/users/%d/", id)
-	}
-	endpoints := []endpoint{
-		{http.MethodPost, pathRegister, register},
-		{http.MethodPost, accountsRegister, register},
-		{http.MethodPost, pathToken, login},
-		{http.MethodPost, "/api/accounts/login/", login},
-		{http.MethodPost, tokenAuthPath, login},
-		{http.MethodPost, pathRefresh, tokenField("refresh")},
-		{http.MethodPost, pathVerify, tokenField("token")},
-		{http.MethodPost, pathBlacklist, tokenField("refresh")},
-		{http.MethodPost, pathLogout, tokenField("refresh")},
-		{http.MethodPatch, pathProfile, own},
-		{http.MethodPut, pathProfile, own},
-		{http.MethodPatch, "", public},
-		{http.MethodPatch, "", admin},
-		{http.MethodPost, pathPassword, func(t *testing.T) (map[string]string, string, string) {
-			_, pw, p := fresh(t)
-			return map[string]string{"old_password": pw, "new_password": "N3w-" + strongPassword}, p.Access, ""
-		}},
-		{http.MethodDelete, pathProfile, func(t *testing.T) (map[string]string, string, string) {
-			_, pw, p := fresh(t)
-			return map[string]string{"password": pw}, p.Access, ""
-		}},
-		{http.MethodPost, "/api/auth/password/reset/", func(t *testing.T) (map[string]string, string, string) {
-			name, _, _ := fresh(t)
-			return map[string]string{"email": name + "@example.com"}, "", ""
-		}},
-		{http.MethodPost, "/api/auth/password/reset/confirm/", func(t *testing.T) (map[string]string, string, string) {
-			return map[string]string{"token": "abc.def", "new_password": "N3w-" + strongPassword}, "", ""
-		}},
-	}
-	wholeBodies := map[string]string{
-		"deep arrays":         strings.Repeat("[", 100000) + strings.Repeat("]", 100000),
-		"deep objects":        strings.Repeat(`{"a":`, 100000) + "1" + strings.Repeat("}", 100000),
-		"huge number":         "1e999999",
-		"invalid UTF-8 key":   "{\"\xff\":\"a\"}",
-		"invalid UTF-8 space": "{\"a\":\"b\"}\xff",
-		"raw control byte":    "{\"username\":\"a\x00b\"}",
-	}
-	for _, ep := range endpoints {
+	h := &hostileSetups{s: s, staff: staff}
+	wholeBodies := hostileWholeBodies()
+	for _, ep := range h.endpoints() {
 		fields, _, path := ep.setup(t)
 		if path == "" {
 			path = ep.path
@@ -133,6 +49,52 @@ func TestHostileStringsNever5xx(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// hostileWholeBodies are JSON bodies that are not an object of fields at
+// all, by name.
+func hostileWholeBodies() map[string]string {
+	return map[string]string{
+		"deep arrays":         strings.Repeat("[", 100000) + strings.Repeat("]", 100000),
+		"deep objects":        strings.Repeat(`{"a":`, 100000) + "1" + strings.Repeat("}", 100000),
+		"huge number":         "1e999999",
+		"invalid UTF-8 key":   "{\"\xff\":\"a\"}",
+		"invalid UTF-8 space": "{\"a\":\"b\"}\xff",
+		"raw control byte":    "{\"username\":\"a\x00b\"}",
+	}
+}
+
+// hostileEndpoint is one endpoint that reads a body.
+type hostileEndpoint struct {
+	method, path string
+	// setup returns the valid body, the bearer token and the path
+	// for one request, using a fresh user where the call changes it.
+	setup hostileSetup
+}
+
+type hostileSetup func(t *testing.T) (fields map[string]string, bearer, path string)
+
+// endpoints lists every endpoint that reads a body, with its setup.
+func (h *hostileSetups) endpoints() []hostileEndpoint {
+	return []hostileEndpoint{
+		{http.MethodPost, pathRegister, h.register},
+		{http.MethodPost, accountsRegister, h.register},
+		{http.MethodPost, pathToken, h.login},
+		{http.MethodPost, "/api/accounts/login/", h.login},
+		{http.MethodPost, tokenAuthPath, h.login},
+		{http.MethodPost, pathRefresh, h.tokenField("refresh")},
+		{http.MethodPost, pathVerify, h.tokenField("token")},
+		{http.MethodPost, pathBlacklist, h.tokenField("refresh")},
+		{http.MethodPost, pathLogout, h.tokenField("refresh")},
+		{http.MethodPatch, pathProfile, h.own},
+		{http.MethodPut, pathProfile, h.own},
+		{http.MethodPatch, "", h.public},
+		{http.MethodPatch, "", h.admin},
+		{http.MethodPost, pathPassword, h.passwordChange},
+		{http.MethodDelete, pathProfile, h.deleteAccount},
+		{http.MethodPost, "/api/auth/password/reset/", h.resetRequest},
+		{http.MethodPost, "/api/auth/password/reset/confirm/", h.resetConfirm},
 	}
 }
 

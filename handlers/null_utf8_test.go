@@ -13,28 +13,6 @@ import (
 	"authsvc/internal/testserver"
 )
 
-// rawLogin sends a login with a User-Agent header holding bytes that Go's
-// client refuses to send (NUL), over a plain connection.
-func rawLogin(t *testing.T, s *testserver.Server, ua, username, password string) (int, string) {
-	t.Helper()
-	u, _ := url.Parse(s.URL)
-	c, err := net.Dial("tcp", u.Host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	body := fmt.Sprintf(`{"username":%q,"password":%q}`, username, password)
-	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
-		pathToken, u.Host, ua, len(body), body)
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // TestNullCharactersAndInvalidUTF8 pins the answer per field: a username
 // with NUL is an invalid username, email and bio say DRF's "Null characters
 // are not allowed.", a login name with NUL too (no user has one); a password
@@ -43,6 +21,23 @@ func rawLogin(t *testing.T, s *testserver.Server, ua, username, password string)
 func TestNullCharactersAndInvalidUTF8(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, nil)
+	pair := wantNullCharactersRefused(t, s)
+	wantInvalidUTF8IsParseError(t, s)
+	wantNumbersAndNestingRefused(t, s)
+
+	// A search with NUL (dropped) or invalid UTF-8 (U+FFFD) is an ordinary
+	// search, not a server error.
+	for _, q := range []string{"%00", "null%FFuser", "%ED%A0%80"} {
+		r := s.Do(testserver.Request{Method: http.MethodGet, Path: "/api/accounts/profiles/?search=" + q, Bearer: pair.Access})
+		wantStatus(t, r, http.StatusOK)
+	}
+}
+
+// wantNullCharactersRefused checks NUL in the fields of a registration, a
+// login and a profile update, and registers "nulluser" with a password
+// that holds NUL; it returns that user's session.
+func wantNullCharactersRefused(t *testing.T, s *testserver.Server) testserver.Pair {
+	t.Helper()
 	const badName = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."
 	reg := func(fields map[string]any) *testserver.Response {
 		body := map[string]any{"username": "nulluser", "password": strongPassword}
@@ -77,9 +72,14 @@ func TestNullCharactersAndInvalidUTF8(t *testing.T) {
 	if u := user(t, s, "nulluser"); u.Email != "" || u.Bio != "" {
 		t.Fatalf("stored after refusals: email %q bio %q", u.Email, u.Bio)
 	}
+	return pair
+}
 
-	// Invalid UTF-8: a parse error for JSON (Go's decoder would have made it
-	// U+FFFD), and for form and multipart text.
+// wantInvalidUTF8IsParseError: invalid UTF-8 is a parse error for JSON
+// (Go's decoder would have made it U+FFFD), and for form and multipart
+// text.
+func wantInvalidUTF8IsParseError(t *testing.T, s *testserver.Server) {
+	t.Helper()
 	for name, req := range map[string]testserver.Request{
 		"JSON string": {Body: strings.NewReader("{\"username\":\"nulluser\",\"password\":\"a\xffb\"}"), ContentType: "application/json"},
 		"JSON key":    {Body: strings.NewReader("{\"user\xc3\":\"x\"}"), ContentType: "application/json"},
@@ -102,9 +102,13 @@ func TestNullCharactersAndInvalidUTF8(t *testing.T) {
 	if d := wantError(t, r, http.StatusBadRequest, "parse_error")["detail"]; d != "JSON parse error - invalid UTF-8 (at byte 15)" {
 		t.Errorf("detail %q", d)
 	}
+}
 
-	// Numbers where a string belongs, however large, are "Not a valid
-	// string."; nesting past the decoder's depth limit is a parse error.
+// wantNumbersAndNestingRefused: numbers where a string belongs, however
+// large, are "Not a valid string."; nesting past the decoder's depth limit
+// is a parse error.
+func wantNumbersAndNestingRefused(t *testing.T, s *testserver.Server) {
+	t.Helper()
 	for _, num := range []string{"1e999999", strings.Repeat("9", 5000), "-0.0e-99999"} {
 		r := s.Do(testserver.Request{Method: http.MethodPost, Path: pathRegister, ContentType: "application/json",
 			Body: strings.NewReader(`{"username":` + num + `,"password":"x"}`)})
@@ -115,13 +119,28 @@ func TestNullCharactersAndInvalidUTF8(t *testing.T) {
 			Body: strings.NewReader(`{"username":` + deep + `,"password":"x"}`)})
 		wantError(t, r, http.StatusBadRequest, "parse_error")
 	}
+}
 
-	// A search with NUL (dropped) or invalid UTF-8 (U+FFFD) is an ordinary
-	// search, not a server error.
-	for _, q := range []string{"%00", "null%FFuser", "%ED%A0%80"} {
-		r := s.Do(testserver.Request{Method: http.MethodGet, Path: "/api/accounts/profiles/?search=" + q, Bearer: pair.Access})
-		wantStatus(t, r, http.StatusOK)
+// rawLogin sends a login with a User-Agent header holding bytes that Go's
+// client refuses to send (NUL), over a plain connection.
+func rawLogin(t *testing.T, s *testserver.Server, ua, username, password string) (int, string) {
+	t.Helper()
+	u, _ := url.Parse(s.URL)
+	c, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer c.Close()
+	body := fmt.Sprintf(`{"username":%q,"password":%q}`, username, password)
+	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+		pathToken, u.Host, ua, len(body), body)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }
 
 // TestUserAgentStoredClean logs in with NUL and invalid UTF-8 in the
