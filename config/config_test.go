@@ -149,3 +149,36 @@ func TestLoadSecretNotInError(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// The advice names the command by its current name ("keys" is a deprecated
+// alias of "signing-keys").
+func TestLoadKeyPublishDelayAdvice(t *testing.T) {
+	t.Parallel()
+	_, err := config.Load(env(map[string]string{"AUTH_KEY_PUBLISH_DELAY": "2h"}))
+	if err == nil || !strings.Contains(err.Error(), `"signing-keys rotate --now"`) {
+		t.Errorf("error %v does not advise \"signing-keys rotate --now\"", err)
+	}
+}
+
+// With several bad values the same one is reported first, whatever topic
+// the others belong to.
+func TestLoadReportsFirstBadValue(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		env   map[string]string
+		first string
+	}{
+		{map[string]string{"AUTH_LOG_LEVEL": "loud", "AUTH_ADDR": "8000"}, "AUTH_ADDR"},
+		{map[string]string{"AUTH_SIGNING_ALG": "none", "AUTH_DATABASE_URL": "mysql://x"}, "AUTH_DATABASE_URL"},
+		{map[string]string{"AUTH_ISSUER": "https://a/", "AUTH_LEEWAY": "-1s"}, "AUTH_LEEWAY"},
+		{map[string]string{"AUTH_SMTP_URL": "x", "AUTH_SIGNING_KEY_FILE": "/k.pem"}, "AUTH_SIGNING_KEY_FILE"},
+		{map[string]string{"AUTH_DB_MAX_CONNS": "-1", "AUTH_CORS_ORIGINS": "example.com"}, "AUTH_CORS_ORIGINS"},
+		{map[string]string{"AUTH_LOG_FORMAT": "pretty", "AUTH_API_KEY_TTL": "1s"}, "AUTH_API_KEY_TTL"},
+	}
+	for _, c := range cases {
+		_, err := config.Load(env(c.env))
+		if err == nil || !strings.HasPrefix(err.Error(), "config: "+c.first+":") {
+			t.Errorf("%v: error %v, want %s first", c.env, err, c.first)
+		}
+	}
+}

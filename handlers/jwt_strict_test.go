@@ -90,19 +90,46 @@ func TestJWTStrictness(t *testing.T) {
 		"AUTH_ISSUER": "https://auth.test", "AUTH_AUDIENCE": "api", "AUTH_LEEWAY": "30s"}})
 	pair, _ := s.NewUser("jwtuser")
 	hdr, cl := decoded(t, pair.Access)
-	now := s.Clock.Now().Unix()
-	future := func(d time.Duration) int64 { return now + int64(d/time.Second) }
+	for _, tc := range strictCases(t, hdr, cl, s.Clock.Now().Unix(), leeway) {
+		t.Run(tc.name, func(t *testing.T) {
+			r := s.Do(testserver.Request{Method: http.MethodGet, Path: "/api/auth/profile/", Bearer: tc.token})
+			v := s.Post("/api/auth/token/verify/", map[string]string{"token": tc.token})
+			if tc.ok {
+				if r.Status != http.StatusOK || v.Status != http.StatusOK {
+					t.Fatalf("control refused: profile %d %s, verify %d %s", r.Status, r.Body, v.Status, v.Body)
+				}
+				return
+			}
+			for name, resp := range map[string]*testserver.Response{"profile": r, "verify": v} {
+				if resp.Status != http.StatusUnauthorized || resp.JSON(t)["code"] != "token_not_valid" {
+					t.Errorf("%s: %d %s, want 401 token_not_valid", name, resp.Status, resp.Body)
+				}
+				if resp.Header.Get("WWW-Authenticate") == "" {
+					t.Errorf("%s: 401 without WWW-Authenticate", name)
+				}
+			}
+		})
+	}
+}
 
+// strictCase is one token TestJWTStrictness presents; ok: the service must
+// accept it.
+type strictCase struct {
+	name  string
+	token string
+	ok    bool
+}
+
+// strictCases forges its tokens from the header and claims of an access
+// token the service issued at now, under the given leeway.
+func strictCases(t *testing.T, hdr, cl map[string]any, now int64, leeway time.Duration) []strictCase {
+	t.Helper()
+	future := func(d time.Duration) int64 { return now + int64(d/time.Second) }
 	valid := forged(t, hdr, cl)
 	hs384 := forged(t, with(hdr, "alg", "HS384"), cl)
 	padded := strings.Split(valid, ".")
 	bigPad := strings.Repeat("x", tokens.MaxTokenBytes)
-
-	cases := []struct {
-		name  string
-		token string
-		ok    bool
-	}{
+	return []strictCase{
 		{"control: re-signed as issued", valid, true},
 		{"control: 4 KiB token", forged(t, hdr, with(cl, "pad", bigPad[:4<<10])), true},
 		{"alg lower case", forged(t, with(hdr, "alg", "hs256"), cl), false},
@@ -146,26 +173,6 @@ func TestJWTStrictness(t *testing.T) {
 		{"padded segment", padded[0] + "=." + padded[1] + "." + padded[2], false},
 		{"signature of another token", padded[0] + "." + padded[1] + "." + strings.Split(hs384, ".")[2][:43], false},
 		{"oversized", forged(t, hdr, with(cl, "pad", bigPad)), false},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			r := s.Do(testserver.Request{Method: http.MethodGet, Path: "/api/auth/profile/", Bearer: tc.token})
-			v := s.Post("/api/auth/token/verify/", map[string]string{"token": tc.token})
-			if tc.ok {
-				if r.Status != http.StatusOK || v.Status != http.StatusOK {
-					t.Fatalf("control refused: profile %d %s, verify %d %s", r.Status, r.Body, v.Status, v.Body)
-				}
-				return
-			}
-			for name, resp := range map[string]*testserver.Response{"profile": r, "verify": v} {
-				if resp.Status != http.StatusUnauthorized || resp.JSON(t)["code"] != "token_not_valid" {
-					t.Errorf("%s: %d %s, want 401 token_not_valid", name, resp.Status, resp.Body)
-				}
-				if resp.Header.Get("WWW-Authenticate") == "" {
-					t.Errorf("%s: 401 without WWW-Authenticate", name)
-				}
-			}
-		})
 	}
 }
 

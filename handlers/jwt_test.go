@@ -68,48 +68,73 @@ func TestBearerTokenForms(t *testing.T) {
 	if header["kid"] == nil || header["alg"] != "HS256" || header["typ"] != "JWT" {
 		t.Fatalf("unexpected header %v", header)
 	}
-	secret := []byte(testserver.Secret)
-
-	// mod returns the real claims changed by f, signed HS256 with our secret
-	// and kid: everything valid except what f changes.
-	mod := func(f func(h, c map[string]any)) string {
-		h, c := maps.Clone(header), maps.Clone(claims)
-		f(h, c)
-		return sign(t, jwt.SigningMethodHS256, secret, h, c)
-	}
-
 	// The crafting itself is sound: an unchanged re-signed token is accepted,
 	// so each case below fails for its own reason only.
-	wantStatus(t, profile(s, mod(func(h, c map[string]any) {})), http.StatusOK)
+	wantStatus(t, profile(s, reSigned(t, header, claims, func(h, c map[string]any) {})), http.StatusOK)
 
-	sigFlip := func(raw string) string {
-		i := strings.LastIndexByte(raw, '.') + 5
-		b := []byte(raw)
-		if b[i] == 'A' {
-			b[i] = 'B'
-		} else {
-			b[i] = 'A'
-		}
-		return string(b)
+	for _, c := range bearerCases(t, pair, header, claims) {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := profile(s, c.token)
+			wantTokenInvalid(t, r)
+			if r.JSON(t)["detail"] != "Given token not valid for any token type" {
+				t.Errorf("detail: %s", r.Body)
+			}
+		})
 	}
+}
+
+// reSigned returns a real token's header and claims changed by f, signed
+// HS256 with our secret and kid: everything valid except what f changes.
+func reSigned(t *testing.T, header, claims map[string]any, f func(h, c map[string]any)) string {
+	t.Helper()
+	h, c := maps.Clone(header), maps.Clone(claims)
+	f(h, c)
+	return sign(t, jwt.SigningMethodHS256, []byte(testserver.Secret), h, c)
+}
+
+// flipSignature changes one character of raw's signature.
+func flipSignature(raw string) string {
+	i := strings.LastIndexByte(raw, '.') + 5
+	b := []byte(raw)
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+	return string(b)
+}
+
+// paddedPayload signs claims (grown until their base64 needs padding) as a
+// payload segment with "=" padding, after header segment h0.
+func paddedPayload(t *testing.T, h0 string, claims map[string]any) string {
+	t.Helper()
+	c := maps.Clone(claims)
+	for i := 0; ; i++ {
+		c["x"] = strings.Repeat("y", i)
+		p := seg(t, c)
+		if n := len(p) % 4; n != 0 {
+			return hs256Raw(h0, p+strings.Repeat("=", 4-n))
+		}
+	}
+}
+
+// bearerCase is one bearer token that TestBearerTokenForms wants refused.
+type bearerCase struct {
+	name  string
+	token string
+}
+
+// bearerCases builds each refused token from pair (a real session) and its
+// access token's header and claims.
+func bearerCases(t *testing.T, pair testserver.Pair, header, claims map[string]any) []bearerCase {
+	t.Helper()
+	secret := []byte(testserver.Secret)
+	mod := func(f func(h, c map[string]any)) string { return reSigned(t, header, claims, f) }
 	h0, p0, _ := strings.Cut(pair.Access, ".")
 	p0, sig0, _ := strings.Cut(p0, ".")
-	padded := func() string {
-		c := maps.Clone(claims)
-		for i := 0; ; i++ {
-			c["x"] = strings.Repeat("y", i)
-			p := seg(t, c)
-			if n := len(p) % 4; n != 0 {
-				return hs256Raw(h0, p+strings.Repeat("=", 4-n))
-			}
-		}
-	}
-
-	cases := []struct {
-		name  string
-		token string
-	}{
-		{"tampered signature", sigFlip(pair.Access)},
+	return []bearerCase{
+		{"tampered signature", flipSignature(pair.Access)},
 		{"tampered payload", h0 + "." + seg(t, func() map[string]any { c := maps.Clone(claims); c["is_staff"] = true; return c }()) + "." + sig0},
 		{"alg none", func() string {
 			h := maps.Clone(header)
@@ -136,7 +161,7 @@ func TestBearerTokenForms(t *testing.T) {
 		{"token_type missing", mod(func(h, c map[string]any) { delete(c, "token_type") })},
 		{"token_type id", mod(func(h, c map[string]any) { c["token_type"] = "id" })},
 		{"unknown session", mod(func(h, c map[string]any) { c["sid"] = "no-such-session" })},
-		{"padded base64 segment", padded()},
+		{"padded base64 segment", paddedPayload(t, h0, claims)},
 		{"two segments", h0 + "." + p0},
 		{"four segments", pair.Access + ".x"},
 		{"bad base64", h0 + ".!!!." + sig0},
@@ -144,16 +169,6 @@ func TestBearerTokenForms(t *testing.T) {
 		{"over 8 KiB", mod(func(h, c map[string]any) { c["pad"] = strings.Repeat("p", 9<<10) })},
 		{"garbage", "garbage"},
 		{"three empty segments", ".."},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			r := profile(s, c.token)
-			wantTokenInvalid(t, r)
-			if r.JSON(t)["detail"] != "Given token not valid for any token type" {
-				t.Errorf("detail: %s", r.Body)
-			}
-		})
 	}
 }
 

@@ -61,67 +61,89 @@ func TestPostgresRestartUnderLoad(t *testing.T) {
 	if err != nil || login.status != http.StatusOK {
 		t.Fatalf("login: %v %+v", err, login)
 	}
-	access := str(login, "access")
-
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var ok, unavailable atomic.Int64
-	for i := 0; i < 4; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				began := time.Now()
-				a, err := call(http.MethodGet, p.URL+"/api/auth/profile/", access, nil)
-				took := time.Since(began)
-				if err != nil {
-					t.Errorf("profile request failed at the HTTP level: %v", err)
-					return
-				}
-				if took > timeout+2*time.Second {
-					t.Errorf("a request took %s, past the %s request timeout", took, timeout)
-				}
-				switch {
-				case a.status == http.StatusOK:
-					ok.Add(1)
-				case a.status == http.StatusServiceUnavailable && str(a, "code") == "service_unavailable" && a.header.Get("Retry-After") != "":
-					unavailable.Add(1)
-				default:
-					t.Errorf("profile answered %d %v during the outage, want 200 or 503 JSON with Retry-After", a.status, a.body)
-				}
-			}
-		}()
-	}
+	load := startProfileLoad(t, p.URL+"/api/auth/profile/", str(login, "access"), timeout)
 
 	pgCluster(t, "stop")
 	waitStatus(t, p.URL+"/readyz", http.StatusServiceUnavailable, 10*time.Second)
-	down := unavailable.Load()
 	// Let the load meet the outage: wait for some 503s.
-	for deadline := time.Now().Add(10 * time.Second); unavailable.Load() < down+5 && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitCount(&load.unavailable, load.unavailable.Load()+5, 10*time.Second)
 	pgCluster(t, "start")
 	waitStatus(t, p.URL+"/readyz", http.StatusOK, 30*time.Second)
-	before := ok.Load()
-	for deadline := time.Now().Add(15 * time.Second); ok.Load() < before+5 && time.Now().Before(deadline); {
-		time.Sleep(20 * time.Millisecond)
+	before := load.ok.Load()
+	waitCount(&load.ok, before+5, 15*time.Second)
+	load.halt()
+	if load.ok.Load() < before+5 {
+		t.Fatalf("requests did not recover after PostgreSQL came back (ok=%d)", load.ok.Load())
 	}
-	close(stop)
-	wg.Wait()
-	if ok.Load() < before+5 {
-		t.Fatalf("requests did not recover after PostgreSQL came back (ok=%d)", ok.Load())
-	}
-	if unavailable.Load() == 0 {
+	if load.unavailable.Load() == 0 {
 		t.Fatal("no request saw the outage")
 	}
 	// A write works again too.
 	if a, err := call(http.MethodPost, p.URL+"/api/auth/token/", "", creds); err != nil || a.status != http.StatusOK {
 		t.Fatalf("login after recovery: %v %+v", err, a)
 	}
-	t.Logf("ok=%d unavailable=%d", ok.Load(), unavailable.Load())
+	t.Logf("ok=%d unavailable=%d", load.ok.Load(), load.unavailable.Load())
+}
+
+// profileLoad is four workers reading one profile until halted, counting
+// the answers that are right during an outage: 200, or 503 JSON with
+// Retry-After.
+type profileLoad struct {
+	ok, unavailable atomic.Int64
+	stop            chan struct{}
+	wg              sync.WaitGroup
+}
+
+// startProfileLoad starts the workers on url with the bearer token access;
+// a request that takes well past timeout (the service's request timeout)
+// is an error.
+func startProfileLoad(t *testing.T, url, access string, timeout time.Duration) *profileLoad {
+	l := &profileLoad{stop: make(chan struct{})}
+	for i := 0; i < 4; i++ {
+		l.wg.Add(1)
+		go l.work(t, url, access, timeout)
+	}
+	return l
+}
+
+func (l *profileLoad) work(t *testing.T, url, access string, timeout time.Duration) {
+	defer l.wg.Done()
+	for {
+		select {
+		case <-l.stop:
+			return
+		default:
+		}
+		began := time.Now()
+		a, err := call(http.MethodGet, url, access, nil)
+		took := time.Since(began)
+		if err != nil {
+			t.Errorf("profile request failed at the HTTP level: %v", err)
+			return
+		}
+		if took > timeout+2*time.Second {
+			t.Errorf("a request took %s, past the %s request timeout", took, timeout)
+		}
+		switch {
+		case a.status == http.StatusOK:
+			l.ok.Add(1)
+		case a.status == http.StatusServiceUnavailable && str(a, "code") == "service_unavailable" && a.header.Get("Retry-After") != "":
+			l.unavailable.Add(1)
+		default:
+			t.Errorf("profile answered %d %v during the outage, want 200 or 503 JSON with Retry-After", a.status, a.body)
+		}
+	}
+}
+
+// halt stops the workers and waits for them.
+func (l *profileLoad) halt() {
+	close(l.stop)
+	l.wg.Wait()
+}
+
+// waitCount polls c until it reaches atLeast or within has passed.
+func waitCount(c *atomic.Int64, atLeast int64, within time.Duration) {
+	for deadline := time.Now().Add(within); c.Load() < atLeast && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond) // poll interval
+	}
 }
