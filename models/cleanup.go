@@ -25,7 +25,6 @@ var expiringTables = []expiring{
 // many it removed. Small batches keep the single SQLite writer free for
 // requests in between; callers loop until it returns 0.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time, batch int) (int64, error) {
-	defer s.live.changed()
 	var total int64
 	for _, t := range expiringTables {
 		q := fmt.Sprintf("DELETE FROM %s WHERE %s IN (SELECT %s FROM %s WHERE %s < ? LIMIT ?)",

@@ -46,9 +46,6 @@ type Store struct {
 	userStmt *sql.Stmt
 	// batch is the group-commit writer for refresh rotations (SQLite only).
 	batch *rotationBatcher
-	// live caches live sessions for the verify endpoint (SQLite only; nil
-	// otherwise). Every write that can end a session calls live.changed.
-	live *liveCache
 	// limits caps sessions and API keys per user (bounds.go).
 	limits Limits
 }
@@ -77,53 +74,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	var err error
 	switch o.Driver {
 	case "sqlite":
-		if dir := filepath.Dir(o.DSN); dir != "" {
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				return nil, fmt.Errorf("create database folder: %w", err)
-			}
-		}
-		sync := o.Synchronous
-		if sync == "" {
-			sync = "FULL"
-		}
-		// SQLiteURI escapes the path: a '#' or '?' in it would end the URI's path.
-		base := SQLiteURI(o.DSN, "_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_synchronous="+sync)
-		// No GORM statement cache on the writer: with its one connection
-		// held by a transaction, a statement outside it waits for the
-		// connection after putting a half-prepared entry in the cache, and
-		// the transaction running the same statement waits for that entry:
-		// a deadlock until the waiter's context ends (the PostgreSQL case
-		// below, with a pool of one). Preparing on SQLite costs microseconds.
-		wcfg := *cfg
-		wcfg.PrepareStmt = false
-		if s.W, err = gorm.Open(sqlite.Open(base+"&_txlock=immediate"), &wcfg); err != nil {
-			return nil, fmt.Errorf("open sqlite writer %s: %w", o.DSN, err)
-		}
-		if s.sqlW, err = s.W.DB(); err != nil {
+		if err := s.openSQLite(ctx, o, cfg); err != nil {
 			return nil, err
 		}
-		s.sqlW.SetMaxOpenConns(1)
-		s.sqlW.SetMaxIdleConns(1)
-		s.sqlW.SetConnMaxLifetime(0)
-		// Touch the file through the writer first so WAL mode is set before
-		// any read-only connection opens it.
-		if err := s.sqlW.PingContext(ctx); err != nil {
-			return nil, fmt.Errorf("open sqlite %s: %w", o.DSN, err)
-		}
-		if s.R, err = gorm.Open(sqlite.Open(base+"&_query_only=1"), cfg); err != nil {
-			return nil, fmt.Errorf("open sqlite reader %s: %w", o.DSN, err)
-		}
-		if s.sqlR, err = s.R.DB(); err != nil {
-			return nil, err
-		}
-		n := 2 * runtime.NumCPU()
-		s.sqlR.SetMaxOpenConns(n)
-		s.sqlR.SetMaxIdleConns(n)
-		if s.sqlP, err = sql.Open("sqlite3", base+"&_query_only=1"); err != nil {
-			return nil, fmt.Errorf("open sqlite point reader %s: %w", o.DSN, err)
-		}
-		s.sqlP.SetMaxOpenConns(n)
-		s.sqlP.SetMaxIdleConns(n)
 	case "postgres":
 		// pgx already prepares and caches every statement per connection.
 		// GORM's own statement cache on top of it serialises preparation
@@ -158,9 +111,6 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	// PostgreSQL commits concurrent transactions in parallel and needs no
 	// help; SQLite has one writer and one fsync per commit (see batch.go).
-	if o.Driver == "sqlite" {
-		s.live = newLiveCache()
-	}
 	if o.Driver == "sqlite" && !o.PlainRotate {
 		if s.batch, err = newRotationBatcher(ctx, s.sqlW, o.RotationObserver, o.Log); err != nil {
 			s.Close()
@@ -168,6 +118,60 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// openSQLite opens the writer, reader and point-read pools over one SQLite
+// file (see Store).
+func (s *Store) openSQLite(ctx context.Context, o Options, cfg *gorm.Config) error {
+	var err error
+	if dir := filepath.Dir(o.DSN); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	sync := o.Synchronous
+	if sync == "" {
+		sync = "FULL"
+	}
+	// SQLiteURI escapes the path: a '#' or '?' in it would end the URI's path.
+	base := SQLiteURI(o.DSN, "_journal_mode=WAL&_foreign_keys=1&_busy_timeout=10000&_synchronous="+sync)
+	// No GORM statement cache on the writer: with its one connection
+	// held by a transaction, a statement outside it waits for the
+	// connection after putting a half-prepared entry in the cache, and
+	// the transaction running the same statement waits for that entry:
+	// a deadlock until the waiter's context ends (the PostgreSQL case in
+	// Open, with a pool of one). Preparing on SQLite costs microseconds.
+	wcfg := *cfg
+	wcfg.PrepareStmt = false
+	if s.W, err = gorm.Open(sqlite.Open(base+"&_txlock=immediate"), &wcfg); err != nil {
+		return fmt.Errorf("open sqlite writer %s: %w", o.DSN, err)
+	}
+	if s.sqlW, err = s.W.DB(); err != nil {
+		return err
+	}
+	s.sqlW.SetMaxOpenConns(1)
+	s.sqlW.SetMaxIdleConns(1)
+	s.sqlW.SetConnMaxLifetime(0)
+	// Touch the file through the writer first so WAL mode is set before
+	// any read-only connection opens it.
+	if err := s.sqlW.PingContext(ctx); err != nil {
+		return fmt.Errorf("open sqlite %s: %w", o.DSN, err)
+	}
+	if s.R, err = gorm.Open(sqlite.Open(base+"&_query_only=1"), cfg); err != nil {
+		return fmt.Errorf("open sqlite reader %s: %w", o.DSN, err)
+	}
+	if s.sqlR, err = s.R.DB(); err != nil {
+		return err
+	}
+	n := 2 * runtime.NumCPU()
+	s.sqlR.SetMaxOpenConns(n)
+	s.sqlR.SetMaxIdleConns(n)
+	if s.sqlP, err = sql.Open("sqlite3", base+"&_query_only=1"); err != nil {
+		return fmt.Errorf("open sqlite point reader %s: %w", o.DSN, err)
+	}
+	s.sqlP.SetMaxOpenConns(n)
+	s.sqlP.SetMaxIdleConns(n)
+	return nil
 }
 
 // Migrate creates missing tables, columns and indexes. It only ever adds, so
