@@ -14,7 +14,6 @@ import (
 // deactivation leaves no moment in which the user is inactive but still
 // holds a live credential that a later reactivation would bring back.
 func (s *Store) UpdateUserRevoking(ctx context.Context, id int64, cols map[string]any, revoke bool, reason string, now time.Time) error {
-	defer s.live.changed()
 	if revoke {
 		// Logins that checked the password before this commits must not
 		// write a session or key after it (see recordLogin).

@@ -87,7 +87,6 @@ func (s *Store) DeleteAPIKey(ctx context.Context, id string, userID int64) (foun
 // bumps the user's credential version first, so a login that checked the
 // password before this commits cannot write a session or key after it.
 func (s *Store) RevokeUserAccess(ctx context.Context, userID int64, keepSession, keepKey, reason string, now time.Time) error {
-	defer s.live.changed()
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).Where("id = ?", userID).Update("credential_version", bumpVersion)
 		if res.Error != nil {

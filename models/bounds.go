@@ -53,9 +53,6 @@ func (s *Store) capSessions(tx *gorm.DB, sess *Session) error {
 	if res.Error != nil {
 		return fmt.Errorf("end sessions of user %d over the limit: %w", sess.UserID, res.Error)
 	}
-	if res.RowsAffected > 0 {
-		s.live.changed()
-	}
 	return nil
 }
 

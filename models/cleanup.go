@@ -22,7 +22,6 @@ var expiringTables = []expiring{
 // many it removed. Small batches keep the single SQLite writer free for
 // requests in between; callers loop until it returns 0.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time, batch int) (int64, error) {
-	defer s.live.changed()
 	tables := expiringTables
 	if s.legacy.Load() {
 		// Legacy refresh tokens first: an expired session cascades to its

@@ -51,17 +51,12 @@ func (s *Store) pointCtx(ctx context.Context) (context.Context, error) {
 	return ctx, nil
 }
 
-// SessionStateOf loads what decides whether session sid is live at now,
-// answering from the live-session cache when it can (SQLite; see liveCache).
+// SessionStateOf loads what decides whether session sid is live at now. It
+// reads the database every time (the prepared liveStmt): another process may
+// end the session on the same SQLite file (authsvc changepassword), and the
+// verify endpoint must see that at once. now is unused; the caller compares
+// ExpiresAt with it.
 func (s *Store) SessionStateOf(ctx context.Context, sid string, now time.Time, st *SessionState) error {
-	var gen uint64
-	if s.live != nil {
-		if cached, ok := s.live.get(sid, now); ok {
-			*st = cached
-			return nil
-		}
-		gen = s.live.gen.Load()
-	}
 	pctx, err := s.pointCtx(ctx)
 	if err == nil {
 		err = s.liveStmt.QueryRowContext(pctx, sid).Scan(&st.ExpiresAt, &st.Revoked, &st.UserID, &st.UserActive)
@@ -71,9 +66,6 @@ func (s *Store) SessionStateOf(ctx context.Context, sid string, now time.Time, s
 	}
 	if err != nil {
 		return fmt.Errorf("session state: %w", err)
-	}
-	if s.live != nil {
-		s.live.put(sid, *st, gen, now)
 	}
 	return nil
 }

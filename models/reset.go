@@ -80,7 +80,6 @@ type PasswordReset struct {
 // the other waits for it and re-checks its WHERE on the committed row, which
 // no longer matches (the hash changed), so it writes nothing.
 func (s *Store) ResetPassword(ctx context.Context, r PasswordReset) (bool, error) {
-	defer s.live.changed()
 	err := s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&User{}).
 			Where("id = ? AND password_hash = ? AND email = ? AND is_active", r.UserID, r.OldHash, r.OldEmail).

@@ -130,7 +130,6 @@ func (s *Store) LiveSessions(ctx context.Context, userID int64, now time.Time, o
 // RevokeSession ends session id if it belongs to userID (0: any user) and is
 // still live. found is false when no such session of that user exists.
 func (s *Store) RevokeSession(ctx context.Context, id string, userID int64, reason string, now time.Time) (found bool, err error) {
-	defer s.live.changed()
 	q := s.W.WithContext(ctx).Model(&Session{}).Where("id = ? AND revoked_at IS NULL", id)
 	if userID != 0 {
 		q = q.Where("user_id = ?", userID)

@@ -47,9 +47,6 @@ type Store struct {
 	// Set once by Open and never cleared: Close stops it, and a rotation
 	// after that is answered ErrWriterClosed.
 	batch *rotationBatcher
-	// live caches live sessions for the verify endpoint (SQLite only; nil
-	// otherwise). Every write that can end a session calls live.changed.
-	live *liveCache
 	// limits caps sessions and API keys per user (bounds.go).
 	limits Limits
 	// legacy is whether the pre-generation refresh_tokens table is still
@@ -114,9 +111,6 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 	// PostgreSQL commits concurrent transactions in parallel and needs no
 	// help; SQLite has one writer and one fsync per commit (see batch.go).
-	if o.Driver == "sqlite" {
-		s.live = newLiveCache()
-	}
 	if o.Driver == "sqlite" && !o.PlainRotate {
 		s.batch = newRotationBatcher(s.sqlW, s.refresh, o.RotationObserver, o.Log, o.batchHooks)
 	}

@@ -92,7 +92,6 @@ func (s *Store) exists(ctx context.Context, cond string, args ...any) (bool, err
 // UpdateUser writes the given columns of user id. Callers name columns
 // explicitly (never a client-bound struct), so read-only fields cannot leak in.
 func (s *Store) UpdateUser(ctx context.Context, id int64, cols map[string]any) error {
-	defer s.live.changed()
 	if len(cols) == 0 {
 		return nil
 	}
@@ -117,7 +116,6 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, cols map[string]any) e
 // other columns to write in the same transaction (a profile update that
 // also changes the password), so that neither lands without the other.
 func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash string, cols map[string]any, keepSession, keepKey, reason string, now time.Time) error {
-	defer s.live.changed()
 	set := map[string]any{"password_hash": hash, "credential_version": bumpVersion}
 	for k, v := range cols {
 		set[k] = v
@@ -180,7 +178,6 @@ func (s *Store) RehashPassword(ctx context.Context, id int64, verified, newHash 
 // ON DELETE CASCADE. Its follow edges are removed here, not by the cascade,
 // so that the counters of the users on the other side go down with them.
 func (s *Store) DeleteUser(ctx context.Context, id int64) error {
-	defer s.live.changed()
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// FOR UPDATE (PostgreSQL) waits for follows of this user in flight
 		// and keeps new ones out until the row is gone (see lockUsers).

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"testing"
@@ -9,10 +10,10 @@ import (
 	"authsvc/internal/testserver"
 )
 
-// The verify endpoint answers live sessions from memory (models.liveCache).
 // Every way a session can end must be seen by the very next verify of a
-// token whose live answer is already cached: each case verifies first (twice,
-// so the second is a cache hit), ends the session, and verifies again.
+// token that verified a moment before: each case verifies first (twice, so
+// any memory of the first answer would be used), ends the session, and
+// verifies again.
 func TestVerifySeesEveryRevocationAtOnce(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, map[string]string{"AUTH_REFRESH_REUSE_GRACE": "3s"})
@@ -71,6 +72,46 @@ func TestVerifySeesEveryRevocationAtOnce(t *testing.T) {
 			if r := s.Post(pathVerify, map[string]string{"token": victim.Access}); r.Status != http.StatusUnauthorized {
 				t.Fatalf("verify after the session ended: %d %s", r.Status, r.Body)
 			}
+		})
+	}
+}
+
+// A second process on the same database ends sessions behind this one's back:
+// `authsvc changepassword` on the SQLite file the server runs on, or another
+// instance. The verify endpoint's very next answer must be "token not valid".
+// The second process here is a second service on the same folder, with its
+// own Store and connection pools, as a separate process would have.
+func TestVerifySeesRevocationByAnotherProcess(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, nil)
+	other := testserver.New(t, testserver.Options{Dir: s.Dir, Clock: s.Clock})
+	cases := []struct {
+		name string
+		// end ends the session of victim, user name, through other.
+		end func(t *testing.T, victim testserver.Pair, name string)
+	}{
+		{"changepassword command", func(t *testing.T, _ testserver.Pair, name string) {
+			if err := other.App.Accounts.SetPasswordByName(context.Background(), name, "Brand!new-walnut-42x"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"logout", func(t *testing.T, v testserver.Pair, _ string) {
+			wantStatus(t, other.Post(pathLogout, map[string]string{"refresh": v.Refresh}), http.StatusOK)
+		}},
+		{"logout everywhere", func(t *testing.T, v testserver.Pair, _ string) {
+			wantStatus(t, other.Do(testserver.Request{Method: http.MethodPost, Path: pathLogoutAll, Bearer: v.Access}), http.StatusOK)
+		}},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			name := fmt.Sprintf("elsewhere%d", i)
+			victim, _ := s.NewUser(name)
+			for range 2 {
+				wantStatus(t, s.Post(pathVerify, map[string]string{"token": victim.Access}), http.StatusOK)
+			}
+			c.end(t, victim, name)
+			wantTokenInvalid(t, s.Post(pathVerify, map[string]string{"token": victim.Access}))
 		})
 	}
 }
