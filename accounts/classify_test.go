@@ -38,7 +38,10 @@ func TestClassify(t *testing.T) {
 		{"legacy live row after its first rotation", presented{userID: 7, gen: 0}, live(1), t0.Add(time.Second), previous},
 		{"legacy retired inside grace", presented{userID: 7, gen: legacyRetired, retiredAt: t0}, legacy, t0.Add(grace), previousLegacy},
 		{"legacy retired after grace", presented{userID: 7, gen: legacyRetired, retiredAt: t0}, legacy, t0.Add(grace + time.Second), replayed},
-		{"legacy retired, session rotated since", presented{userID: 7, gen: legacyRetired, retiredAt: t0}, live(1), t0, replayed},
+		{"legacy token that opened generation 1, inside grace", presented{userID: 7, gen: legacyRetired, retiredAt: t0}, live(1), t0.Add(grace), previous},
+		{"legacy token that opened generation 1, after grace", presented{userID: 7, gen: legacyRetired, retiredAt: t0}, live(1), t0.Add(grace + time.Second), replayed},
+		{"legacy retired before the session's first rotation", presented{userID: 7, gen: legacyRetired, retiredAt: t0.Add(-time.Second)}, live(1), t0, replayed},
+		{"legacy retired, session rotated twice since", presented{userID: 7, gen: legacyRetired, retiredAt: t0}, live(2), t0, replayed},
 	}
 	for _, c := range cases {
 		if got := classify(c.p, &c.st, c.now, grace); got != c.want {

@@ -95,6 +95,9 @@ func (s *Service) Rotate(ctx context.Context, t *RefreshToken) (Pair, error) {
 		err = s.o.Store.RefreshStateOf(ctx, t.SessionID(), &st)
 	} else {
 		step := models.RefreshStep{SessionID: t.SessionID(), UserID: u.ID, From: p.gen, Now: now, ExpiresAt: now.Add(s.o.RefreshTTL)}
+		if t.legacy {
+			step.Legacy = hashJTI(t.claims.ID)
+		}
 		err = s.o.Store.StepRefresh(ctx, &step, &st)
 	}
 	if err != nil {
@@ -103,6 +106,14 @@ func (s *Service) Rotate(ctx context.Context, t *RefreshToken) (Pair, error) {
 	if st.Rotated {
 		s.refreshEvent("rotated")
 		return s.issue(u, t.SessionID(), &st, now)
+	}
+	if t.legacy && p.gen == 0 {
+		// Its row may have been retired since it was read (an old version
+		// still serving): judge the token by the row as it is now.
+		if p, err = s.presentedOf(ctx, t); err != nil {
+			s.refreshEvent("invalid")
+			return Pair{}, err
+		}
 	}
 	switch classify(p, &st, now, s.o.ReuseGrace) {
 	case previous:

@@ -81,6 +81,11 @@ type presented struct {
 
 // classify applies the rules to a token and its session's state at now.
 func classify(p presented, st *models.RefreshState, now time.Time, grace time.Duration) standing {
+	if p.gen == legacyRetired && st.Generation == 1 && p.retiredAt.Equal(st.IssuedAt) {
+		// The legacy token whose rotation opened generation 1 (the step
+		// retired its row at that very time): generation 0.
+		p.gen = 0
+	}
 	switch {
 	case !st.Found || st.UserID != p.userID || p.gen > st.Generation:
 		return invalid

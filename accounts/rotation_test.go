@@ -133,6 +133,18 @@ func rotationCases() []rotationCase {
 			st, d, _ := e.refresh(e.first.Refresh)
 			return st, d, e.first.Refresh
 		}, http.StatusUnauthorized, apierr.MsgTokenBlacklisted, false},
+		{"session expired, token still valid", func(e *rotEnv) (int, string, string) {
+			// A token that outlives its session (only a forged one can:
+			// a session expires with its current token) meets the
+			// session's expiry in the rotation itself.
+			fc := claimsOf(e.t, e.s, e.first.Refresh)
+			e.s.Clock.Advance(23*time.Hour + 30*time.Minute)
+			mac, _, _ := strings.Cut(fc.ID, ".")
+			forged := e.sign(tokens.Spec{UserID: fc.UserID, SessionID: fc.SessionID, ID: mac + ".1"})
+			e.s.Clock.Advance(45 * time.Minute) // past the session's 24 h, not the token's exp
+			st, d, _ := e.refresh(forged)
+			return st, d, forged
+		}, http.StatusUnauthorized, apierr.MsgTokenBlacklisted, false},
 		{"expired", func(e *rotEnv) (int, string, string) {
 			e.s.Clock.Advance(25 * time.Hour)
 			st, d, _ := e.refresh(e.first.Refresh)

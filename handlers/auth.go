@@ -144,7 +144,9 @@ func (a *api) refresh(c *gin.Context) error {
 			return nil
 		}
 	}
-	if fromCookie {
+	// A refused token leaves the browser; a failure of ours (5xx) keeps it:
+	// the token was not used and works again once we do.
+	if e, ok := apierr.As(err); fromCookie && ok && e.Status == http.StatusUnauthorized {
 		a.clearRefreshCookie(c)
 	}
 	return err

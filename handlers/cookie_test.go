@@ -170,3 +170,24 @@ func TestCORSPreflight(t *testing.T) {
 		t.Errorf("evil origin granted: %v", r.Header)
 	}
 }
+
+// TestCookieModeKeepsCookieOnServerError: a refresh that fails on our side
+// (here the database is gone) leaves the refresh cookie alone: the token
+// was not used, and works again once the service does. Only a refused token
+// (401) is cleared from the browser.
+func TestCookieModeKeepsCookieOnServerError(t *testing.T) {
+	t.Parallel()
+	s := cookieServer(t, "on")
+	c := loginCookie(t, s, "outage")
+	if err := s.App.Store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := s.Do(testserver.Request{Method: http.MethodPost, Path: "/api/auth/token/refresh/", NoContract: true,
+		Header: map[string]string{"Cookie": c.Name + "=" + c.Value, "Origin": spaOrigin, "X-Requested-With": "XMLHttpRequest"}})
+	if r.Status < 500 {
+		t.Fatalf("refresh with the database closed: %d %s, want 5xx", r.Status, r.Body)
+	}
+	if got := refreshCookie(t, r); got != nil {
+		t.Fatalf("a server-side failure cleared the refresh cookie: %v", r.Header["Set-Cookie"])
+	}
+}

@@ -227,7 +227,7 @@ func (b *rotationBatcher) run(batch []*stepReq, errs []error) error {
 	if err != nil {
 		return fmt.Errorf("begin rotation batch: %w", err)
 	}
-	stmts := refreshStmts{step: tx.StmtContext(ctx, b.stmts.step), state: tx.StmtContext(ctx, b.stmts.state)}
+	stmts := b.stmts.bind(ctx, tx)
 	var failed error
 	for i, r := range batch {
 		switch {
@@ -238,7 +238,7 @@ func (b *rotationBatcher) run(batch []*stepReq, errs []error) error {
 		case r.ctx.Err() != nil:
 			errs[i] = fmt.Errorf("rotation abandoned: %w", r.ctx.Err())
 		default:
-			errs[i] = stmts.run(ctx, r.st, r.out)
+			errs[i] = stmts.run(ctx, tx, r.st, r.out)
 			failed = errs[i]
 		}
 	}

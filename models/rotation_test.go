@@ -119,3 +119,70 @@ func TestConstantStoragePerSession(t *testing.T) {
 		t.Fatalf("rows after 10,000 rotations %v, after one %v", after, after1)
 	}
 }
+
+// TestStepRetiresLegacyRow: a session's first rotation from a legacy token
+// retires that token's row in the same transaction (so an old version
+// still reading refresh_tokens sees it used), puts it back when the session
+// does not move, and does not move the session when the row was retired
+// elsewhere first. Both paths.
+func TestStepRetiresLegacyRow(t *testing.T) {
+	t.Parallel()
+	for _, plain := range []bool{false, true} {
+		t.Run(fmt.Sprintf("plain=%v", plain), func(t *testing.T) {
+			t.Parallel()
+			s := openTestStore(t, Options{PlainRotate: plain})
+			ctx := context.Background()
+			if err := s.W.AutoMigrate(&LegacyRefreshToken{}); err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now().UTC().Truncate(time.Second)
+			legacy := func(name string) (sid string, uid int64, hash string) {
+				sid, uid = newSession(t, s, name, now)
+				if err := s.W.Model(&Session{}).Where("id = ?", sid).Update("refresh_generation", 0).Error; err != nil {
+					t.Fatal(err)
+				}
+				hash = "h-" + name
+				row := &LegacyRefreshToken{JTIHash: hash, SessionID: sid, IssuedAt: now, ExpiresAt: now.Add(time.Hour)}
+				if err := s.W.Create(row).Error; err != nil {
+					t.Fatal(err)
+				}
+				return sid, uid, hash
+			}
+			used := func(hash string) bool {
+				var row LegacyRefreshToken
+				if err := s.R.Where("jti_hash = ?", hash).Take(&row).Error; err != nil {
+					t.Fatal(err)
+				}
+				return row.UsedAt != nil
+			}
+			step := func(sid string, uid int64, hash string) RefreshState {
+				st := stepFrom(sid, uid, 0, now.Add(time.Second))
+				st.Legacy = hash
+				var out RefreshState
+				if err := s.StepRefresh(ctx, st, &out); err != nil {
+					t.Fatal(err)
+				}
+				return out
+			}
+
+			sid, uid, hash := legacy("moves")
+			if st := step(sid, uid, hash); !st.Rotated || st.Generation != 1 || !used(hash) {
+				t.Errorf("first rotation: %+v, row used %v; want generation 1 and the row retired", st, used(hash))
+			}
+			sid, uid, hash = legacy("revoked")
+			if _, err := s.RevokeSession(ctx, sid, 0, ReasonLogout, now); err != nil {
+				t.Fatal(err)
+			}
+			if st := step(sid, uid, hash); st.Rotated || used(hash) {
+				t.Errorf("revoked session: %+v, row used %v; want no move and the row as it was", st, used(hash))
+			}
+			sid, uid, hash = legacy("raced")
+			if err := s.W.Model(&LegacyRefreshToken{}).Where("jti_hash = ?", hash).Update("used_at", now).Error; err != nil {
+				t.Fatal(err)
+			}
+			if st := step(sid, uid, hash); st.Rotated || st.Generation != 0 {
+				t.Errorf("row retired by an old version first: %+v; want the session left at generation 0", st)
+			}
+		})
+	}
+}

@@ -6,7 +6,9 @@
 package upgrade
 
 import (
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -99,9 +101,19 @@ func TestUpgradeKeepsRefreshTokens(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	f := restore(t, dir)
-	clock := testserver.NewClockAt(f.WrittenAt.Add(time.Minute))
+	// written_at has second precision and comes a moment after session A's
+	// rotation: two seconds later is inside the 10 s grace interval.
+	clock := testserver.NewClockAt(f.WrittenAt.Add(2 * time.Second))
 	s := testserver.New(t, testserver.Options{Dir: dir, Clock: clock})
 	u := &upgraded{t: t, s: s}
+
+	// A token the old version retired a moment before the upgrade is a late
+	// twin: it gets the successor the old version gave, as the old version
+	// would have answered.
+	if st, detail, next := u.refresh(f.Retired); st != http.StatusOK || next != f.LiveRotated {
+		t.Fatalf("legacy token retired just before the upgrade, inside grace: %d %s, same successor %v", st, detail, next == f.LiveRotated)
+	}
+	clock.Advance(time.Minute)
 
 	// Both live tokens refresh; each successor is a generation token that
 	// refreshes in turn, and a late twin of a legacy token inside the grace
@@ -117,6 +129,12 @@ func TestUpgradeKeepsRefreshTokens(t *testing.T) {
 		if st, detail, _ := u.refresh(next); st != http.StatusOK {
 			t.Fatalf("%s: the successor does not refresh: %d %s", name, st, detail)
 		}
+		// Its row is retired, so an old version still reading the table
+		// (a rolling upgrade, a rollback) refuses it instead of forking.
+		row, err := s.App.Store.LegacyRefresh(t.Context(), sha(jti(t, s, tok)))
+		if err != nil || row.UsedAt == nil {
+			t.Fatalf("%s legacy row after its rotation: %+v %v, want retired", name, row, err)
+		}
 	}
 	// The token session A retired before the upgrade is still a replay.
 	if st, detail, _ := u.refresh(f.Retired); st != http.StatusUnauthorized || detail != apierr.MsgTokenBlacklisted {
@@ -130,6 +148,11 @@ func TestUpgradeKeepsRefreshTokens(t *testing.T) {
 	if s.App.Store.W.Migrator().HasTable("refresh_tokens") {
 		t.Fatal("the legacy refresh_tokens table outlived its last live token")
 	}
+}
+
+func sha(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }
 
 func jti(t *testing.T, s *testserver.Server, tok string) string {
