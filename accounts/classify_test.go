@@ -48,6 +48,12 @@ func TestClassify(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
+	// No grace (AUTH_REFRESH_REUSE_GRACE=0s): a twin a moment later, even in
+	// the same second as the rotation, is a replay.
+	st := live(3)
+	if got := classify(presented{userID: 7, gen: 2}, &st, t0.Add(300*time.Millisecond), 0); got != replayed {
+		t.Errorf("previous generation with no grace: %v, want replayed", got)
+	}
 }
 
 // TestGenerationJTI: the jti names its generation, and nothing else parses

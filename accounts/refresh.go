@@ -115,7 +115,10 @@ func (s *Service) Rotate(ctx context.Context, t *RefreshToken) (Pair, error) {
 			return Pair{}, err
 		}
 	}
-	switch classify(p, &st, now, s.o.ReuseGrace) {
+	// The grace interval is measured on the unrounded clock: the stored
+	// times are whole seconds, and with a zero grace a twin later in the
+	// same second is a replay.
+	switch classify(p, &st, s.now(), s.o.ReuseGrace) {
 	case previous:
 		s.refreshEvent("grace")
 		return s.issue(u, t.SessionID(), &st, now)
