@@ -76,8 +76,20 @@ class TOTP {
 const statusIs = (page, prefix, timeout = 10000) => page.waitForFunction(
   (p) => document.querySelector("#status").textContent.startsWith(p), prefix, { timeout });
 
+// otherSession logs the user in from another client (what the app sends, so
+// the cookie-mode login CSRF check passes) and shows it in the list.
+async function otherSession(t) {
+  const r = await fetch(t.api + "/api/auth/token/", { method: "POST",
+    headers: { "Content-Type": "application/json", Origin: t.spa, "X-Requested-With": "XMLHttpRequest" },
+    body: JSON.stringify({ username: t.user, password: t.password }) });
+  t.check(r.ok, `${t.mode}: a second session from another client`);
+  await t.page.click("#load-sessions");
+  await t.page.waitForFunction(() => document.querySelectorAll("#sessions tr").length === 2);
+}
+
 async function enrol(t) {
   const { page, mode, password, check, shot } = t;
+  await otherSession(t);
   await page.locator("#mfa-state", { hasText: "off" }).waitFor();
   check(await page.locator("#mfa-enable").isVisible(), `${mode}: security screen offers "Enable two-factor"`);
   await page.fill("#mfa-enable-password", password);
@@ -101,6 +113,8 @@ async function enrol(t) {
   await page.locator("#mfa-state", { hasText: "on" }).waitFor();
   check(!(await page.locator("#mfa-enrol").isVisible()) && (await secretEl.textContent()) === "",
     `${mode}: status says on; the secret is gone from the page`);
+  await page.waitForFunction(() => document.querySelectorAll("#sessions tr").length === 1);
+  check(true, `${mode}: the other session ended on confirmation and the list shows it`);
   await shot("mfa-recovery-codes");
   await page.click("#mfa-recovery-done");
   check(await page.locator("#recovery-codes li").count() === 0, `${mode}: recovery codes hidden after "stored"`);
@@ -150,7 +164,14 @@ async function secondStep(t, codes) {
   check(Array.isArray(amr) && amr.includes("mfa"), `${mode}: logged in with the computed code; amr ${JSON.stringify(amr)}`);
   const refresh = await page.evaluate(() => window.authsvcExample.state.refresh);
   check(mode === "cookie" ? refresh === null : typeof refresh === "string",
-    `${mode}: the code step stores the refresh token like a password login`);
+    `${mode}: the code step keeps the refresh token like a password login`);
+  // The refresh token (cookie or memory) the code step gave works: the next
+  // silent refresh (3 s tokens) succeeds and keeps amr.
+  const before = await page.evaluate(() => ({ n: window.authsvcExample.state.refreshes, access: window.authsvcExample.state.access }));
+  await page.waitForFunction((b) => window.authsvcExample.state.refreshes > b.n &&
+    window.authsvcExample.state.access !== b.access, before, { timeout: 15000 });
+  const amr2 = await page.evaluate(() => window.authsvcExample.claims(window.authsvcExample.state.access).amr);
+  check(JSON.stringify(amr2) === JSON.stringify(amr), `${mode}: a silent refresh after the code step works and keeps amr`);
 }
 
 async function stepUpAction(page, button, password, code) {
@@ -194,7 +215,7 @@ export async function mfaScenario(browser, { mode, spa, api, artifacts, check })
   const page = await ctx.newPage();
   page.on("console", (m) => { if (m.type() === "error") console.log(`[${mode} mfa console] ${m.text()}`); });
   const t = {
-    page, mode, check,
+    page, mode, check, api, spa,
     user: `spa_mfa_${mode}_${Date.now()}`,
     password: "Spa-mfa-pw-" + Math.random().toString(36).slice(2),
     shot: (name) => page.screenshot({ path: path.join(artifacts, `${mode}-${name}.png`), fullPage: true }),
