@@ -20,7 +20,7 @@ func profileInput(b *body, full bool) accounts.ProfileInput {
 		Username: b.field("username"), Email: b.field("email"), Bio: b.field("bio"),
 		ProfilePicture: b.field("profile_picture"),
 		Password:       b.field("password"), CurrentPassword: b.field("current_password"),
-		Full: full,
+		Code: b.field("code"), Full: full,
 	}
 }
 
