@@ -38,13 +38,20 @@ func hashKey(key string) string {
 // nothing if u's credential version moved since u was read, and answers
 // apierr.NoActiveAccount.
 func (s *Service) IssueKey(ctx context.Context, u *models.User, ttl time.Duration) (string, error) {
+	return s.issueKey(ctx, u, ttl, amrPassword)
+}
+
+// issueKey is IssueKey for a login that proved the user by amr (recorded
+// with the key).
+func (s *Service) issueKey(ctx context.Context, u *models.User, ttl time.Duration, amr []string) (string, error) {
 	var b [keyBytes]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", internal("issue api key", err)
 	}
 	key := base64.RawURLEncoding.EncodeToString(b[:])
 	now := s.now()
-	k := &models.APIKey{ID: newID(), UserID: u.ID, KeyHash: hashKey(key), Prefix: key[:keyPrefixLen], CreatedAt: now}
+	k := &models.APIKey{ID: newID(), UserID: u.ID, KeyHash: hashKey(key), Prefix: key[:keyPrefixLen], CreatedAt: now,
+		AMR: joinAMR(amr)}
 	if ttl <= 0 {
 		ttl = s.o.APIKeyTTL
 	}
@@ -69,9 +76,14 @@ func (s *Service) IssueKey(ctx context.Context, u *models.User, ttl time.Duratio
 // KeyLogin checks username and password as Credentials does (same cost for
 // unknown, wrong and inactive) and issues a key. Failures answer DRF's 400;
 // so does a login whose credentials changed while it ran (see IssueKey).
-// ttl is as for IssueKey.
-func (s *Service) KeyLogin(ctx context.Context, username, password string, ttl time.Duration) (string, *models.User, error) {
+// ttl is as for IssueKey. For a user with a second factor it issues
+// nothing: the answer is the challenge (see secondFactor), and flow
+// (FlowKey or FlowAccounts) is the shape FinishMFA answers in.
+func (s *Service) KeyLogin(ctx context.Context, username, password string, ttl time.Duration, flow string, m Meta) (string, *models.User, error) {
 	u, err := s.Credentials(ctx, username, password)
+	if err == nil {
+		err = s.secondFactor(ctx, u, flow, ttl, m)
+	}
 	var key string
 	if err == nil {
 		if key, err = s.IssueKey(ctx, u, ttl); err == nil {
@@ -113,7 +125,7 @@ func (s *Service) AuthenticateKey(ctx context.Context, key string) (*Principal, 
 			s.o.Log.WarnContext(ctx, "touch api key failed", "err", err)
 		}
 	}
-	return &Principal{User: *k.User, APIKeyID: k.ID}, nil
+	return &Principal{User: *k.User, APIKeyID: k.ID, AMR: splitAMR(k.AMR)}, nil
 }
 
 // RevokeKey deletes the API key that authenticated p. A request that did not

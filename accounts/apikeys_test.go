@@ -76,7 +76,7 @@ func TestSvcKeyLogin(t *testing.T) {
 	t.Parallel()
 	keyLogin := func(name, password string) func(*testing.T, *svcEnv, *models.User) error {
 		return func(_ *testing.T, e *svcEnv, _ *models.User) error {
-			_, _, err := e.svc.KeyLogin(context.Background(), name, password, 0)
+			_, _, err := e.svc.KeyLogin(context.Background(), name, password, 0, accounts.FlowKey, accounts.Meta{})
 			return err
 		}
 	}

@@ -29,7 +29,10 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	// passwords.Hasher); only after the signature held, so that garbage
 	// tokens cannot hold the spare hashing slot back.
 	s.o.Hasher.TokenCheck()
-	p := &Principal{SessionID: c.SessionID}
+	p := &Principal{SessionID: c.SessionID, AMR: c.AMR}
+	if len(p.AMR) == 0 {
+		p.AMR = amrPassword // a token from before amr existed: a password login
+	}
 	var row models.AuthRow
 	if err := s.o.Store.AuthLookup(ctx, c.SessionID, &row); err != nil {
 		if errors.Is(err, models.ErrNotFound) {

@@ -52,10 +52,10 @@ func TestSvcFailureBudget(t *testing.T) {
 			OldPassword: accounts.Str(svcPassword), NewPassword: accounts.Str(svcNewPass)})
 	}
 	deleteAccount := func(_ *testing.T, e *svcEnv, ann *accounts.Principal) error {
-		return e.svc.DeleteAccount(context.Background(), ann, accounts.Str(svcPassword))
+		return e.svc.DeleteAccount(context.Background(), ann, accounts.Str(svcPassword), accounts.Field{})
 	}
 	keyLogin := func(_ *testing.T, e *svcEnv, _ *accounts.Principal) error {
-		_, _, err := e.svc.KeyLogin(context.Background(), "ann", svcPassword, 0)
+		_, _, err := e.svc.KeyLogin(context.Background(), "ann", svcPassword, 0, accounts.FlowKey, accounts.Meta{})
 		return err
 	}
 	svcRun(t, []svcRow[*accounts.Principal]{

@@ -150,7 +150,7 @@ func (e *svcEnv) changePassword(t *testing.T, p *accounts.Principal) {
 func (e *svcEnv) key(t *testing.T, name string, ttl time.Duration) (string, *accounts.Principal) {
 	t.Helper()
 	ctx := context.Background()
-	key, _, err := e.svc.KeyLogin(ctx, name, svcPassword, ttl)
+	key, _, err := e.svc.KeyLogin(ctx, name, svcPassword, ttl, accounts.FlowKey, accounts.Meta{})
 	if err != nil {
 		t.Fatalf("key login %s: %v", name, err)
 	}

@@ -78,11 +78,18 @@ func (s *Service) rehash(ctx context.Context, u *models.User, password string) e
 // Login checks the credentials and opens a session. It returns a fresh
 // device cookie for the browser too (device.go), bound to the credential
 // version the session was opened at.
+//
+// For a user with a second factor it opens nothing: the answer is the
+// challenge (403 mfa_required with an mfa_token), and FinishMFA completes
+// the login.
 func (s *Service) Login(ctx context.Context, username, password string, m Meta) (Pair, DeviceCookie, error) {
 	u, err := s.Credentials(ctx, username, password)
 	if err == nil {
+		err = s.secondFactor(ctx, u, FlowToken, 0, m)
+	}
+	if err == nil {
 		var pair Pair
-		if pair, err = s.OpenSession(ctx, u, m); err == nil {
+		if pair, err = s.OpenSession(ctx, u, m, passwordAuth(s.now())); err == nil {
 			s.loginEvent("success")
 			return pair, s.newDeviceCookie(u), nil
 		}
@@ -99,14 +106,18 @@ func (s *Service) Login(ctx context.Context, username, password string, m Meta) 
 // everywhere), no session is written and the answer is the failed login's,
 // apierr.NoActiveAccount: the password it checked may no longer be the
 // user's, and a retry with the current one succeeds.
-func (s *Service) OpenSession(ctx context.Context, u *models.User, m Meta) (Pair, error) {
+//
+// a is how the user proved who they are; its time is rounded to the
+// second, as the auth_time claim is.
+func (s *Service) OpenSession(ctx context.Context, u *models.User, m Meta, a Auth) (Pair, error) {
 	now := s.now().Truncate(time.Second)
 	sid := newID()
 	exp := now.Add(s.o.RefreshTTL)
+	a.Time = a.Time.Truncate(time.Second)
 	sess := &models.Session{
 		ID: sid, UserID: u.ID, CreatedAt: now, LastUsedAt: now, ExpiresAt: exp,
 		UserAgent: truncate(CleanText(m.UserAgent), 512), IP: truncate(m.IP, 64),
-		RefreshGeneration: 1, RefreshIssuedAt: &now,
+		RefreshGeneration: 1, RefreshIssuedAt: &now, AuthTime: &a.Time, AMR: joinAMR(a.AMR),
 	}
 	if err := s.o.Store.CreateSession(ctx, sess, now, u.CredentialVersion); err != nil {
 		if errors.Is(err, models.ErrCredentialChanged) {
@@ -115,11 +126,11 @@ func (s *Service) OpenSession(ctx context.Context, u *models.User, m Meta) (Pair
 		}
 		return Pair{}, internal("open session", err)
 	}
-	refresh, err := s.signRefresh(u, sid, s.generationJTI(sid, 1), now, exp)
+	refresh, err := s.signRefresh(u, sid, s.generationJTI(sid, 1), now, exp, a)
 	if err != nil {
 		return Pair{}, internal("open session", err)
 	}
-	access, err := s.signAccess(u, sid, now)
+	access, err := s.signAccess(u, sid, now, a)
 	if err != nil {
 		return Pair{}, internal("open session", err)
 	}

@@ -20,7 +20,7 @@ func svcLoginAs(name, password string) func(*testing.T, *svcEnv, *models.User) e
 
 // svcOpen opens a session for the user as setup read it.
 func svcOpen(_ *testing.T, e *svcEnv, u *models.User) error {
-	_, err := e.svc.OpenSession(context.Background(), u, accounts.Meta{})
+	_, err := e.svc.OpenSession(context.Background(), u, accounts.Meta{}, accounts.Auth{Time: time.Now(), AMR: []string{accounts.AMRPassword}})
 	return err
 }
 

@@ -11,6 +11,8 @@ import (
 // ChangePasswordInput is the password change body.
 type ChangePasswordInput struct {
 	OldPassword, NewPassword Field
+	// Code is the second factor (StepUp), when one is on.
+	Code Field
 }
 
 // ChangePassword checks the old password, applies the policy to the new one,
@@ -36,6 +38,9 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 		}
 	}
 	if err := v.Err(); err != nil {
+		return err
+	}
+	if err := s.StepUp(ctx, p, in.Code); err != nil {
 		return err
 	}
 	return s.setPassword(ctx, p.User.ID, pw, nil, p.SessionID, p.APIKeyID, models.ReasonPasswordChange)

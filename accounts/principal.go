@@ -13,6 +13,9 @@ type Principal struct {
 	User      User
 	SessionID string // set for Bearer (JWT) authentication
 	APIKeyID  string // set for Token (API key) authentication
+	// AMR is how the credential's login proved the user (the access
+	// token's amr claim, or the key's); read-only, it may be shared.
+	AMR []string
 }
 
 // UserID is the id of the user p acts as. With IsStaff it is all the HTTP
@@ -21,3 +24,7 @@ func (p *Principal) UserID() int64 { return p.User.ID }
 
 // IsStaff reports whether p's user may use the staff routes.
 func (p *Principal) IsStaff() bool { return p.User.IsStaff }
+
+// HasMFA reports whether p's credential came from a login with a second
+// factor (AUTH_ADMIN_REQUIRE_MFA asks it of staff).
+func (p *Principal) HasMFA() bool { return HasMFA(p.AMR) }

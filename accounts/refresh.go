@@ -105,7 +105,7 @@ func (s *Service) Rotate(ctx context.Context, t *RefreshToken) (Pair, error) {
 	}
 	if st.Rotated {
 		s.refreshEvent("rotated")
-		return s.issue(u, t.SessionID(), &st, now)
+		return s.issue(ctx, u, t, &st, now)
 	}
 	if t.legacy && p.gen == 0 {
 		// Its row may have been retired since it was read (an old version
@@ -121,7 +121,7 @@ func (s *Service) Rotate(ctx context.Context, t *RefreshToken) (Pair, error) {
 	switch classify(p, &st, s.now(), s.o.ReuseGrace) {
 	case previous:
 		s.refreshEvent("grace")
-		return s.issue(u, t.SessionID(), &st, now)
+		return s.issue(ctx, u, t, &st, now)
 	case previousLegacy:
 		s.refreshEvent("grace")
 		return s.issueLegacySuccessor(ctx, u, t, now)
@@ -158,14 +158,20 @@ func (s *Service) presentedOf(ctx context.Context, t *RefreshToken) (presented, 
 	return p, nil
 }
 
-// issue signs the session's current generation (its stored iat and exp, so
-// a late twin gets the very token the winner got) and a fresh access token.
-func (s *Service) issue(u *models.User, sid string, st *models.RefreshState, now time.Time) (Pair, error) {
-	refresh, err := s.signRefresh(u, sid, s.generationJTI(sid, st.Generation), st.IssuedAt.UTC(), st.ExpiresAt.UTC())
+// issue signs the session's current generation (its stored iat and exp, and
+// the auth claims of the token presented, so a late twin gets the very token
+// the winner got) and a fresh access token.
+func (s *Service) issue(ctx context.Context, u *models.User, t *RefreshToken, st *models.RefreshState, now time.Time) (Pair, error) {
+	sid := t.SessionID()
+	a, err := s.refreshAuth(ctx, t)
+	if err != nil {
+		return Pair{}, err
+	}
+	refresh, err := s.signRefresh(u, sid, s.generationJTI(sid, st.Generation), st.IssuedAt.UTC(), st.ExpiresAt.UTC(), a)
 	if err != nil {
 		return Pair{}, internal("refresh", err)
 	}
-	access, err := s.signAccess(u, sid, now)
+	access, err := s.signAccess(u, sid, now, a)
 	if err != nil {
 		return Pair{}, internal("refresh", err)
 	}
@@ -181,15 +187,32 @@ func (s *Service) issueLegacySuccessor(ctx context.Context, u *models.User, t *R
 	if err != nil {
 		return Pair{}, internal("load legacy successor", err)
 	}
-	refresh, err := s.signRefresh(u, t.SessionID(), jti, succ.IssuedAt.UTC(), succ.ExpiresAt.UTC())
+	a, err := s.refreshAuth(ctx, t)
+	if err != nil {
+		return Pair{}, err
+	}
+	refresh, err := s.signRefresh(u, t.SessionID(), jti, succ.IssuedAt.UTC(), succ.ExpiresAt.UTC(), a)
 	if err != nil {
 		return Pair{}, internal("refresh", err)
 	}
-	access, err := s.signAccess(u, t.SessionID(), now)
+	access, err := s.signAccess(u, t.SessionID(), now, a)
 	if err != nil {
 		return Pair{}, internal("refresh", err)
 	}
 	return Pair{Access: access, Refresh: refresh}, nil
+}
+
+// refreshAuth is the auth claims t passes on: its own, or for a token made
+// before they existed, the session's (read once: its successor carries them).
+func (s *Service) refreshAuth(ctx context.Context, t *RefreshToken) (Auth, error) {
+	if a, ok := authOf(&t.claims); ok {
+		return a, nil
+	}
+	at, amr, err := s.o.Store.SessionAuth(ctx, t.SessionID())
+	if err != nil {
+		return Auth{}, internal("read session auth", err)
+	}
+	return Auth{Time: at.UTC(), AMR: splitAMR(amr)}, nil
 }
 
 // replayed ends a session whose retired refresh token came back.

@@ -46,6 +46,8 @@ type Options struct {
 	Budget FailureBudget
 	// DeviceTTL is the lifetime of a device cookie (device.go).
 	DeviceTTL time.Duration
+	// MFA configures the second factor (mfa.go).
+	MFA MFAOptions
 	// Hooks are seams for tests; production leaves them nil.
 	Hooks Hooks
 }
@@ -128,18 +130,19 @@ func (s *Service) successorJTI(jti string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
-func (s *Service) signAccess(u *models.User, sid string, now time.Time) (string, error) {
+func (s *Service) signAccess(u *models.User, sid string, now time.Time, a Auth) (string, error) {
 	return s.o.Tokens.Sign(tokens.Spec{
 		Type: tokens.TypeAccess, UserID: u.ID, SessionID: sid, ID: newID(),
 		Username: u.Username, IsStaff: u.IsStaff,
 		IssuedAt: now, ExpiresAt: now.Add(s.o.AccessTTL),
+		AuthTime: a.Time, AMR: a.AMR,
 	})
 }
 
-func (s *Service) signRefresh(u *models.User, sid, jti string, iat, exp time.Time) (string, error) {
+func (s *Service) signRefresh(u *models.User, sid, jti string, iat, exp time.Time, a Auth) (string, error) {
 	return s.o.Tokens.Sign(tokens.Spec{
 		Type: tokens.TypeRefresh, UserID: u.ID, SessionID: sid, ID: jti,
-		IssuedAt: iat, ExpiresAt: exp,
+		IssuedAt: iat, ExpiresAt: exp, AuthTime: a.Time, AMR: a.AMR,
 	})
 }
 

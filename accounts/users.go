@@ -103,7 +103,9 @@ func takenError(err error, op string) error {
 }
 
 // DeleteAccount removes the principal's account after checking its password.
-func (s *Service) DeleteAccount(ctx context.Context, p *Principal, password Field) error {
+//
+// With a second factor on it takes a code too (StepUp).
+func (s *Service) DeleteAccount(ctx context.Context, p *Principal, password, code Field) error {
 	var v apierr.Validation
 	pw, ok := required(&v, "password", password)
 	if !ok {
@@ -115,6 +117,9 @@ func (s *Service) DeleteAccount(ctx context.Context, p *Principal, password Fiel
 	}
 	if !match {
 		return apierr.Field("password", "Password is incorrect.")
+	}
+	if err := s.StepUp(ctx, p, code); err != nil {
+		return err
 	}
 	if err := s.o.Store.DeleteUser(ctx, p.User.ID); err != nil && !errors.Is(err, models.ErrNotFound) {
 		return internal("delete account", err)

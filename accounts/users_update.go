@@ -13,6 +13,9 @@ import (
 type ProfileInput struct {
 	Username, Email, Bio, ProfilePicture Field
 	Password, CurrentPassword            Field
+	// Code is the actor's second factor, asked for (StepUp) with
+	// current_password when the address or the password changes.
+	Code Field
 	// Full is true for PUT: username is then required, as DRF requires
 	// required fields on a full update.
 	Full bool
@@ -64,6 +67,11 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, target *mode
 	}
 	if err := up.v.Err(); err != nil {
 		return nil, err
+	}
+	if emailChange || newPassword != "" {
+		if err := s.StepUp(ctx, actor, in.Code); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.writeUserUpdate(ctx, up, newPassword); err != nil {
 		return nil, err

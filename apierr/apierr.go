@@ -25,7 +25,7 @@ type Error struct {
 	RetryAfter int
 	// Extra holds further top-level fields of the JSON body, beside detail
 	// and code (readyz's "status").
-	Extra map[string]string
+	Extra map[string]any
 	Cause error
 }
 
@@ -118,7 +118,7 @@ var (
 	// NotReady is readyz's 503: the contract's error fields plus "status",
 	// the key monitors read on both 200 and 503.
 	NotReady = &Error{Status: http.StatusServiceUnavailable, Code: CodeServiceUnavailable,
-		Detail: "Database not reachable.", RetryAfter: 1, Extra: map[string]string{"status": "unavailable"}}
+		Detail: "Database not reachable.", RetryAfter: 1, Extra: map[string]any{"status": "unavailable"}}
 	// MetricsTokenInvalid answers a scrape with a wrong AUTH_METRICS_TOKEN
 	// (no token at all gets NotAuthenticated).
 	MetricsTokenInvalid = &Error{Status: http.StatusUnauthorized, Code: CodeAuthFailed,

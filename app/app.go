@@ -152,6 +152,10 @@ func (a *App) build(ctx context.Context, secret string, o Options) error {
 		return err
 	}
 	a.Pictures = pictures.New(filepath.Join(cfg.DataDir, "media", "profile_pictures"), cfg.PictureDecodeBudget)
+	second, err := mfaOptions(cfg.Issuer, secret)
+	if err != nil {
+		return err
+	}
 	a.Accounts = accounts.New(accounts.Options{
 		Store: a.Store, Tokens: a.Tokens, Hasher: a.Hasher, Policy: passwords.NewPolicy(),
 		Now: o.Now, Log: o.Log,
@@ -161,6 +165,7 @@ func (a *App) build(ctx context.Context, secret string, o Options) error {
 		APIKeyTTL: cfg.APIKeyTTL,
 		Hooks:     o.AccountHooks,
 		Budget:    passwordBudget(cfg, a.Throttle, a.Metrics), DeviceTTL: cfg.DeviceCookieTTL,
+		MFA: second,
 	})
 	a.Cleanup = &cleanup.Job{Store: a.Store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond,
 		// Imports run as a separate command and upgrades happen at login:
@@ -175,7 +180,8 @@ func (a *App) build(ctx context.Context, secret string, o Options) error {
 		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken,
 		Cookie: handlers.CookieMode{On: cfg.RefreshCookie, Insecure: cfg.CookieInsecure,
 			Origins: cfg.CORSOrigins, MaxAge: cfg.RefreshTTL},
-		Limits: handlers.Limits{Refresh: rule(cfg.RefreshRate), Uploads: rule(cfg.UploadRate)},
+		Limits:          handlers.Limits{Refresh: rule(cfg.RefreshRate), Uploads: rule(cfg.UploadRate)},
+		AdminRequireMFA: cfg.AdminRequireMFA,
 	})
 	return err
 }

@@ -58,6 +58,9 @@ type Config struct {
 	// the JSON body: the recommended mode for browsers.
 	RefreshCookie  bool // AUTH_REFRESH_COOKIE (on|off, default off)
 	CookieInsecure bool // AUTH_COOKIE_INSECURE: drop Secure, for http://localhost only
+	// AdminRequireMFA makes the staff endpoints refuse staff whose token
+	// (or API key) did not come from a login with a second factor.
+	AdminRequireMFA bool // AUTH_ADMIN_REQUIRE_MFA (on|off, default off)
 	// SQLiteSynchronous is PRAGMA synchronous for SQLite: FULL (default) keeps
 	// every acknowledged write across power loss; NORMAL trades that for speed.
 	SQLiteSynchronous string // AUTH_SQLITE_SYNCHRONOUS
@@ -166,6 +169,7 @@ func Load(getenv func(string) string) (Config, error) {
 	p.str("AUTH_METRICS_TOKEN", &c.MetricsToken)
 	p.onOff("AUTH_REFRESH_COOKIE", &c.RefreshCookie)
 	p.onOff("AUTH_COOKIE_INSECURE", &c.CookieInsecure)
+	p.onOff("AUTH_ADMIN_REQUIRE_MFA", &c.AdminRequireMFA)
 	p.str("AUTH_SQLITE_SYNCHRONOUS", &c.SQLiteSynchronous)
 	p.str("AUTH_LOG_LEVEL", &c.LogLevel)
 	p.str("AUTH_LOG_FORMAT", &c.LogFormat)

@@ -20,6 +20,7 @@ func (a *api) mountAdmin(r gin.IRouter, staff gin.HandlerFunc) {
 	adm.GET("/users/:id", handle(a.adminGetUser))
 	adm.PATCH("/users/:id", handle(a.adminUpdateUser))
 	adm.POST("/users/:id/logout", handle(a.adminLogoutUser))
+	adm.DELETE("/users/:id/mfa", handle(a.adminRemoveMFA))
 }
 
 // adminUser is the staff view of a user: the own-user fields plus the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"authsvc/accounts"
 	"authsvc/apierr"
 )
 
@@ -58,7 +59,7 @@ func (a *api) obtainKey(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	key, _, err := a.Accounts.KeyLogin(c.Request.Context(), username, password, ttl)
+	key, _, err := a.Accounts.KeyLogin(c.Request.Context(), username, password, ttl, accounts.FlowKey, meta(c))
 	if err != nil {
 		return err
 	}
@@ -96,7 +97,7 @@ func (a *api) accountsLogin(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	key, u, err := a.Accounts.KeyLogin(c.Request.Context(), username, password, ttl)
+	key, u, err := a.Accounts.KeyLogin(c.Request.Context(), username, password, ttl, accounts.FlowAccounts, meta(c))
 	if err != nil {
 		return err
 	}

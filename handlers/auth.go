@@ -214,7 +214,7 @@ func (a *api) changePassword(c *gin.Context) error {
 		return err
 	}
 	err = a.Accounts.ChangePassword(c.Request.Context(), principal(c), accounts.ChangePasswordInput{
-		OldPassword: b.field("old_password"), NewPassword: b.field("new_password"),
+		OldPassword: b.field("old_password"), NewPassword: b.field("new_password"), Code: b.field("code"),
 	})
 	if err != nil {
 		return err

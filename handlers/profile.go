@@ -46,7 +46,7 @@ func (a *api) deleteProfile(c *gin.Context) error {
 		return err
 	}
 	p := principal(c)
-	if err := a.Accounts.DeleteAccount(c.Request.Context(), p, b.field("password")); err != nil {
+	if err := a.Accounts.DeleteAccount(c.Request.Context(), p, b.field("password"), b.field("code")); err != nil {
 		return err
 	}
 	a.releasePicture(c.Request.Context(), p.User.ProfilePicture)

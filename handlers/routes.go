@@ -33,6 +33,9 @@ func New(d Deps) (http.Handler, error) {
 	a.uploadThrottle = uploadGuard(d.Throttle, d.Limits.Uploads)
 	authed := a.auth.Require(middleware.Authenticated)
 	staff := a.auth.Require(middleware.Staff)
+	if d.AdminRequireMFA {
+		staff = a.auth.Require(middleware.StaffWithMFA)
+	}
 
 	// Metrics wrap Recovery so that a request that panics is counted too.
 	r.Use(middleware.RequestID(d.Log, accounts.IsUnavailable))
@@ -74,6 +77,7 @@ func New(d Deps) (http.Handler, error) {
 	g.DELETE("/keys/:id", authed, handle(a.deleteKey))
 	g.PUT("/profile/picture", authed, a.uploadThrottle, handle(a.putPicture))
 	g.DELETE("/profile/picture", authed, handle(a.deletePicture))
+	a.mountMFA(g, authed)
 
 	r.GET("/media/profile_pictures/:name", a.servePicture)
 	r.HEAD("/media/profile_pictures/:name", a.servePicture)

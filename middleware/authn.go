@@ -19,6 +19,9 @@ type Principal interface {
 	UserID() int64
 	// IsStaff reports whether that user may use the staff routes.
 	IsStaff() bool
+	// HasMFA reports whether the credential came from a login with a
+	// second factor (amr holds "mfa").
+	HasMFA() bool
 }
 
 // BearerAuthenticator checks an access JWT.
@@ -56,6 +59,19 @@ func Staff(p Principal) error {
 	}
 	if !p.IsStaff() {
 		return apierr.PermissionDenied
+	}
+	return nil
+}
+
+// StaffWithMFA is Staff for AUTH_ADMIN_REQUIRE_MFA: staff whose
+// credential did not come with a second factor get 403 mfa_required, so a
+// stolen staff password alone opens no staff endpoint.
+func StaffWithMFA(p Principal) error {
+	if err := Staff(p); err != nil {
+		return err
+	}
+	if !p.HasMFA() {
+		return apierr.AdminMFARequired
 	}
 	return nil
 }

@@ -26,6 +26,10 @@ type APIKey struct {
 	// ExpiresAt is when the key stops working (nil: never); the cleanup
 	// job deletes it after that.
 	ExpiresAt *time.Time `gorm:"index"`
+	// AMR is how the login that made the key proved the user (RFC 8176
+	// values, comma-separated; "" for keys made before it was recorded:
+	// a password). Staff routes that require a second factor read it.
+	AMR string `gorm:"size:64;not null;default:''"`
 }
 
 // TableName keeps the table name readable in SQL and docs.

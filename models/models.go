@@ -61,6 +61,13 @@ type Session struct {
 	// iat that re-issues the same token to a late twin inside it (its exp is
 	// ExpiresAt).
 	RefreshIssuedAt *time.Time ``
+	// AuthTime is when the user proved the credentials that opened the
+	// session, and AMR how (RFC 8176 values, comma-separated): every access
+	// token of the session carries them, through every refresh. Sessions
+	// opened before they were recorded have AuthTime nil (CreatedAt is the
+	// same moment) and AMR "" (a password).
+	AuthTime *time.Time ``
+	AMR      string     `gorm:"size:64;not null;default:''"`
 }
 
 // Live reports whether the session still authorises its tokens at now.
@@ -78,6 +85,7 @@ const (
 	ReasonDeactivated    = "deactivated"
 	ReasonReuse          = "refresh_reuse"
 	ReasonUser           = "ended_by_user"
+	ReasonMFAEnabled     = "mfa_enabled"
 )
 
 var (
@@ -92,5 +100,6 @@ var (
 
 // All lists every model, for migrations.
 func All() []any {
-	return []any{&User{}, &Session{}, &APIKey{}, &PasswordResetToken{}, &Follow{}, &SigningKey{}}
+	return []any{&User{}, &Session{}, &APIKey{}, &PasswordResetToken{}, &Follow{}, &SigningKey{},
+		&TOTPFactor{}, &RecoveryCode{}, &MFAChallenge{}}
 }

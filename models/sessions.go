@@ -151,3 +151,18 @@ func revokeUserSessions(db *gorm.DB, userID int64, keep, reason string, now time
 	}
 	return nil
 }
+
+// SessionAuth is when and how the user behind session sid proved who they
+// are (Session.AuthTime, falling back to CreatedAt for sessions from before
+// it was recorded, and Session.AMR).
+func (s *Store) SessionAuth(ctx context.Context, sid string) (time.Time, string, error) {
+	var sess Session
+	err := s.R.WithContext(ctx).Select("created_at", "auth_time", "amr").Where("id = ?", sid).Take(&sess).Error
+	if err != nil {
+		return time.Time{}, "", fmt.Errorf("read auth of session: %w", err)
+	}
+	if sess.AuthTime != nil {
+		return *sess.AuthTime, sess.AMR, nil
+	}
+	return sess.CreatedAt, sess.AMR, nil
+}

@@ -13,11 +13,6 @@ package signingkeys
 import (
 	"context"
 	"crypto"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +26,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"authsvc/models"
+	"authsvc/sealing"
 	"authsvc/tokens"
 )
 
@@ -59,8 +55,8 @@ const UnknownKIDReloadEvery = time.Second
 
 // Store reads and changes the key table.
 type Store struct {
-	o    Options
-	aead cipher.AEAD
+	o   Options
+	box *sealing.Box
 
 	mu     sync.Mutex
 	parsed map[string]*tokens.Key // by kid: decrypting and parsing is done once per key
@@ -87,19 +83,12 @@ func New(o Options) (*Store, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	kek, err := hkdf.Key(sha256.New, o.Secret, nil, "authsvc signing-key sealing v1", 32)
-	if err != nil {
-		return nil, fmt.Errorf("signingkeys: derive sealing key: %w", err)
-	}
-	block, err := aes.NewCipher(kek)
+	// The label is the one every stored key was sealed under: keep it.
+	box, err := sealing.New(o.Secret, "authsvc signing-key sealing v1")
 	if err != nil {
 		return nil, fmt.Errorf("signingkeys: %w", err)
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, fmt.Errorf("signingkeys: %w", err)
-	}
-	return &Store{o: o, aead: aead, parsed: map[string]*tokens.Key{}}, nil
+	return &Store{o: o, box: box, parsed: map[string]*tokens.Key{}}, nil
 }
 
 // Bootstrap makes sure a current key exists. With keyFile set, that key is
@@ -215,20 +204,10 @@ func (k *Store) row(priv crypto.Signer) (*models.SigningKey, *tokens.Key, error)
 
 // seal encrypts a private key; the kid is authenticated data, so a sealed
 // key copied onto another row does not open.
-func (k *Store) seal(plain []byte, kid string) []byte {
-	nonce := make([]byte, k.aead.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		panic(fmt.Sprintf("signingkeys: no randomness: %v", err)) // crypto/rand never fails on supported systems
-	}
-	return k.aead.Seal(nonce, nonce, plain, []byte(kid))
-}
+func (k *Store) seal(plain []byte, kid string) []byte { return k.box.Seal(plain, []byte(kid)) }
 
 func (k *Store) open(sealed []byte, kid string) ([]byte, error) {
-	n := k.aead.NonceSize()
-	if len(sealed) < n {
-		return nil, fmt.Errorf("sealed key %s is truncated", kid)
-	}
-	plain, err := k.aead.Open(nil, sealed[:n], sealed[n:], []byte(kid))
+	plain, err := k.box.Open(sealed, []byte(kid))
 	if err != nil {
 		return nil, fmt.Errorf("cannot decrypt signing key %s: is AUTH_SECRET_KEY the same on every instance?", kid)
 	}

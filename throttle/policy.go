@@ -80,7 +80,11 @@ func (p Policy) Counts(status int) bool {
 		return false
 	}
 	if p.FailuresOnly {
-		return status >= 400
+		// A 403 on the policies that count failures (login, password
+		// re-entry) is a right password that needs its second factor
+		// (mfa_required): not a guess. Wrong codes are limited per
+		// account by the failure budget instead (accounts/budget.go).
+		return status >= 400 && status != 403
 	}
 	return true
 }

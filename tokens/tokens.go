@@ -40,6 +40,11 @@ type Claims struct {
 	SessionID string `json:"sid"`
 	Username  string `json:"username,omitempty"`
 	IsStaff   bool   `json:"is_staff,omitempty"`
+	// AuthTime (OIDC's auth_time) is when the user last proved a
+	// credential, and AMR (RFC 8176) how: kept by the session, so a refresh
+	// changes neither. Absent from tokens made before they existed.
+	AuthTime *Date    `json:"auth_time,omitempty"`
+	AMR      []string `json:"amr,omitempty"`
 	// The registered claims, in RFC 7519's order; the time claims use the
 	// strict Date type.
 	Issuer    string           `json:"iss,omitempty"`
@@ -142,6 +147,10 @@ type Spec struct {
 	IsStaff   bool
 	IssuedAt  time.Time
 	ExpiresAt time.Time
+	// AuthTime and AMR are set on both types: a refresh token carries them
+	// to the access tokens it is exchanged for. Zero/nil: left out.
+	AuthTime time.Time
+	AMR      []string
 }
 
 // Sign returns the compact JWT for spec, signed with the current key. Signing
@@ -161,6 +170,10 @@ func (s *Service) Sign(spec Spec) (string, error) {
 		ID:        spec.ID,
 		IssuedAt:  NewDate(spec.IssuedAt),
 		ExpiresAt: NewDate(spec.ExpiresAt),
+		AMR:       spec.AMR,
+	}
+	if !spec.AuthTime.IsZero() {
+		c.AuthTime = NewDate(spec.AuthTime)
 	}
 	if s.audience != "" {
 		c.Audience = jwt.ClaimStrings{s.audience}

@@ -12,18 +12,57 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
 
 // Claims are the access token claims a resource server cares about.
+//
+// AuthTime and AMR say how the user logged in (OpenID Connect's auth_time
+// and RFC 8176's amr): AuthTime is when the credentials were last proved (a
+// refresh keeps it), AMR the methods used, ["pwd"] for a password alone and
+// ["pwd", "otp", "mfa"] after a second factor. Both are optional: tokens
+// issued before the service had them carry neither, and then AuthTime is
+// nil and AMR empty, which the helpers below treat as the weakest login.
 type Claims struct {
-	TokenType string `json:"token_type"`
-	UserID    int64  `json:"user_id"`
-	Username  string `json:"username,omitempty"`
-	IsStaff   bool   `json:"is_staff,omitempty"`
+	TokenType string       `json:"token_type"`
+	UserID    int64        `json:"user_id"`
+	Username  string       `json:"username,omitempty"`
+	IsStaff   bool         `json:"is_staff,omitempty"`
+	AuthTime  *NumericTime `json:"auth_time,omitempty"`
+	// AMR is a JSON array of strings; anything else (a bare string) fails
+	// decoding, so the token is refused rather than misread.
+	AMR []string `json:"amr,omitempty"`
 	jwt.RegisteredClaims
+}
+
+// NumericTime is a time claim that must be a JSON number of seconds.
+// golang-jwt's NumericDate also takes a quoted number ("auth_time": "1"),
+// which no issuer following RFC 7519 sends; refusing it keeps a mangled
+// claim from passing as a time.
+type NumericTime struct{ jwt.NumericDate }
+
+// UnmarshalJSON refuses anything but a number (null never gets here: it
+// leaves the pointer nil, like an absent claim).
+func (n *NumericTime) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || b[0] == '"' {
+		return errors.New("auth_time is not a JSON number")
+	}
+	return n.NumericDate.UnmarshalJSON(b)
+}
+
+// HasAMR reports whether the login behind the token used method m ("mfa":
+// more than one factor; "otp": a one-time code; "pwd": a password).
+func (c *Claims) HasAMR(m string) bool { return slices.Contains(c.AMR, m) }
+
+// AuthenticatedWithin reports whether the credentials were proved at most
+// maxAge before now. A token without auth_time is never recent: it says
+// nothing about when the user last proved anything.
+func (c *Claims) AuthenticatedWithin(maxAge time.Duration, now time.Time) bool {
+	return c.AuthTime != nil && now.Sub(c.AuthTime.Time) <= maxAge
 }
 
 // Verifier checks access tokens against a JWKS URL. Keys are cached by kid

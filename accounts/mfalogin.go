@@ -1,0 +1,193 @@
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"time"
+
+	"authsvc/apierr"
+	"authsvc/models"
+)
+
+// Flows: the endpoint a login with a second factor started at, which is
+// the shape its second step (FinishMFA) answers in.
+const (
+	FlowToken    = "token"    // POST /api/auth/token/: a token pair
+	FlowKey      = "api_key"  // POST /api-token-auth/: {"token"}
+	FlowAccounts = "accounts" // POST /api/accounts/login/: {"token", "user"}
+)
+
+const (
+	// ChallengeTTL is how long an mfa_token lives: long enough to open an
+	// authenticator app, short enough that a leaked one is soon worthless.
+	ChallengeTTL = 5 * time.Minute
+	// ChallengeAttempts is how many wrong codes kill an mfa_token: the
+	// password has to be proved again after that.
+	ChallengeAttempts = 5
+)
+
+// secondFactor is the step between a right password and a session: for a
+// user with a factor on it writes a challenge and returns the 403 that
+// carries its mfa_token. It runs only after the password matched, so it
+// says nothing about the factor to anyone who does not know the password,
+// and a wrong password costs the same with or without one.
+func (s *Service) secondFactor(ctx context.Context, u *models.User, flow string, keyTTL time.Duration, m Meta) error {
+	st, err := s.o.Store.MFAState(ctx, u.ID)
+	if err != nil {
+		return internal("login mfa state", err)
+	}
+	if !st.Enabled {
+		return nil
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return internal("mfa token", err)
+	}
+	token := base64.RawURLEncoding.EncodeToString(b[:])
+	now := s.now()
+	c := &models.MFAChallenge{
+		Hash: hashJTI(token), UserID: u.ID, Flow: flow, KeyTTLSeconds: int64(keyTTL / time.Second),
+		CredentialVersion: u.CredentialVersion, CreatedAt: now, ExpiresAt: now.Add(ChallengeTTL),
+		UserAgent: truncate(CleanText(m.UserAgent), 512), IP: truncate(m.IP, 64),
+	}
+	if err := s.o.Store.CreateChallenge(ctx, c); err != nil {
+		return internal("create mfa challenge", err)
+	}
+	s.loginEvent("mfa_required")
+	methods := []string{"totp"}
+	if st.RecoveryLeft > 0 {
+		methods = append(methods, "recovery")
+	}
+	return apierr.MFAChallenge(token, methods)
+}
+
+// MFAResult is a finished login, in the shape of the flow it started in.
+type MFAResult struct {
+	Flow   string
+	Pair   Pair         // FlowToken
+	Device DeviceCookie // FlowToken
+	Key    string       // FlowKey, FlowAccounts
+	User   *models.User // FlowAccounts
+}
+
+// FinishMFA is the second step of a login: the mfa_token and a code (TOTP
+// or recovery). A wrong code counts against the token (dead after
+// ChallengeAttempts) and the account's failure budget; the token and the
+// code are spent together, once. The session or key opened records amr
+// pwd+otp+mfa and the time of this step. allow, when set, is asked about
+// the flow before anything is spent (the HTTP layer's CSRF check for a
+// flow that plants a cookie); its error is the answer.
+func (s *Service) FinishMFA(ctx context.Context, token, code string, m Meta, allow func(flow string) error) (MFAResult, error) {
+	c, u, err := s.liveChallenge(ctx, token)
+	if err != nil {
+		return MFAResult{}, err
+	}
+	if allow != nil {
+		if err := allow(c.Flow); err != nil {
+			return MFAResult{}, err
+		}
+	}
+	refund, err := s.spend(ctx, BudgetUser, userSubject(u.ID))
+	if err != nil {
+		return MFAResult{}, err
+	}
+	ok, err := s.spendChallenge(ctx, c, code)
+	if err != nil {
+		refund() // not a guess that counts
+		return MFAResult{}, err
+	}
+	if !ok {
+		if err := s.o.Store.FailChallenge(ctx, c.Hash); err != nil {
+			return MFAResult{}, internal("count mfa failure", err)
+		}
+		s.loginEvent("failure")
+		return MFAResult{}, apierr.MFAInvalid
+	}
+	refund()
+	return s.finishLogin(ctx, c, u, m)
+}
+
+// spendChallenge checks code against the user's factor and, when it is
+// good, spends it and the challenge together. ok false is a wrong code (or
+// one spent by another request a moment ago: a replay).
+func (s *Service) spendChallenge(ctx context.Context, c *models.MFAChallenge, code string) (bool, error) {
+	st, err := s.o.Store.MFAState(ctx, c.UserID)
+	if err != nil {
+		return false, internal("mfa state", err)
+	}
+	if !st.Enabled {
+		// Removed since the password was checked: the login starts over.
+		return false, apierr.MFATokenInvalid
+	}
+	use, ok, err := s.matchFactor(ctx, c.UserID, &st, code)
+	if err != nil || !ok {
+		return false, err
+	}
+	err = s.o.Store.FinishChallenge(ctx, c, use, ChallengeAttempts, s.now())
+	switch {
+	case errors.Is(err, models.ErrChallengeDead):
+		return false, apierr.MFATokenInvalid
+	case errors.Is(err, models.ErrFactorUsed):
+		return false, nil
+	case err != nil:
+		return false, internal("finish mfa challenge", err)
+	}
+	return true, nil
+}
+
+// liveChallenge loads the challenge of token and its user, as long as both
+// still stand as they were when the password was checked.
+func (s *Service) liveChallenge(ctx context.Context, token string) (*models.MFAChallenge, *models.User, error) {
+	if token == "" || len(token) > 128 {
+		return nil, nil, apierr.MFATokenInvalid
+	}
+	c, err := s.o.Store.Challenge(ctx, hashJTI(token))
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil, apierr.MFATokenInvalid
+	}
+	if err != nil {
+		return nil, nil, internal("read mfa challenge", err)
+	}
+	if c.UsedAt != nil || c.Attempts >= ChallengeAttempts || !s.now().Before(c.ExpiresAt) {
+		return nil, nil, apierr.MFATokenInvalid
+	}
+	u, err := s.o.Store.UserByID(ctx, c.UserID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil, apierr.MFATokenInvalid
+	}
+	if err != nil {
+		return nil, nil, internal("read user", err)
+	}
+	if !u.IsActive || u.CredentialVersion != c.CredentialVersion {
+		// Password changed, deactivated or logged out everywhere since.
+		return nil, nil, apierr.MFATokenInvalid
+	}
+	return c, u, nil
+}
+
+// finishLogin opens what the flow asked for. u carries the credential
+// version the password was checked at, so a change since refuses it.
+func (s *Service) finishLogin(ctx context.Context, c *models.MFAChallenge, u *models.User, m Meta) (MFAResult, error) {
+	r := MFAResult{Flow: c.Flow}
+	a := Auth{Time: s.now(), AMR: amrTOTP}
+	var err error
+	switch c.Flow {
+	case FlowToken:
+		if r.Pair, err = s.OpenSession(ctx, u, m, a); err == nil {
+			r.Device = s.newDeviceCookie(u)
+		}
+	default:
+		r.User = u
+		r.Key, err = s.issueKey(ctx, u, time.Duration(c.KeyTTLSeconds)*time.Second, a.AMR)
+	}
+	if e, ok := apierr.As(err); ok && e == apierr.NoActiveAccount {
+		return MFAResult{}, apierr.MFATokenInvalid
+	}
+	if err != nil {
+		return MFAResult{}, err
+	}
+	s.loginEvent("success")
+	return r, nil
+}
