@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 // stepUpCase is one endpoint that needs the second factor on top of the
 // password once a factor is on.
 type stepUpCase struct {
+	// path "" is /api/accounts/profiles/{id}/ of the user.
 	name, method, path string
 	// body is the request without "code", for user u.
 	body   func(u *mfaUser) map[string]any
@@ -41,6 +43,17 @@ func stepUpCases() []stepUpCase {
 		}},
 		{"email change (PATCH)", http.MethodPatch, pathProfile, emailBody(false), http.StatusOK, wantEmailMoved},
 		{"email change (PUT)", http.MethodPut, pathProfile, emailBody(true), http.StatusOK, wantEmailMoved},
+		{"email change (profiles/{id} PATCH)", http.MethodPatch, "", emailBody(false), http.StatusOK, wantEmailMoved},
+		{"password change (profile PATCH)", http.MethodPatch, pathProfile, func(u *mfaUser) map[string]any {
+			return map[string]any{"current_password": u.pw, "password": strongPassword}
+		}, http.StatusOK, func(t *testing.T, s *testserver.Server, u *mfaUser, done bool) {
+			wantMFAStatus(t, s, u.pair.Access, true, 10)
+			pw := u.pw
+			if done {
+				pw = strongPassword
+			}
+			mfaLogin(t, s, pathToken, u.name, pw)
+		}},
 		{"turning TOTP off", http.MethodDelete, pathTOTP, func(u *mfaUser) map[string]any {
 			return map[string]any{"password": u.pw}
 		}, http.StatusNoContent, func(t *testing.T, s *testserver.Server, u *mfaUser, done bool) {
@@ -100,7 +113,11 @@ func TestMFAStepUp(t *testing.T) {
 				if code != "" {
 					b["code"] = code
 				}
-				return stepUp(s, tc.method, tc.path, u.pair.Access, b)
+				path := tc.path
+				if path == "" { // the profiles endpoint, by id
+					path = fmt.Sprintf("/api/accounts/profiles/%d/", u.id)
+				}
+				return stepUp(s, tc.method, path, u.pair.Access, b)
 			}
 			m := wantError(t, send(""), http.StatusForbidden, "mfa_required")
 			if _, has := m["mfa_token"]; has || m["detail"] != "A second factor is required." {
