@@ -89,7 +89,7 @@ func TestLoginTimingDoesNotRevealUsers(t *testing.T) {
 	base := median(times[0])
 	for k, kind := range kinds {
 		m := median(times[k])
-		t.Logf("%-15s median %v", kind.name, m)
+		t.Logf("%-26s median %v", kind.name, m)
 		if diff := float64(m-base) / float64(base); diff > 0.2 || diff < -0.2 {
 			t.Errorf("%s median %v differs from wrong-password median %v by %.0f%% (limit 20%%)", kind.name, m, base, 100*diff)
 		}
