@@ -38,12 +38,14 @@ func hashKey(key string) string {
 // nothing if u's credential version moved since u was read, and answers
 // apierr.NoActiveAccount.
 func (s *Service) IssueKey(ctx context.Context, u *models.User, ttl time.Duration) (string, error) {
-	return s.issueKey(ctx, u, ttl, amrPassword)
+	return s.issueKey(ctx, u, ttl, amrPassword, func(k *models.APIKey) error {
+		return s.o.Store.CreateAPIKey(ctx, k, u.CredentialVersion)
+	})
 }
 
 // issueKey is IssueKey for a login that proved the user by amr (recorded
-// with the key).
-func (s *Service) issueKey(ctx context.Context, u *models.User, ttl time.Duration, amr []string) (string, error) {
+// with the key), with the write of the key passed in (see openSession).
+func (s *Service) issueKey(ctx context.Context, u *models.User, ttl time.Duration, amr []string, write func(*models.APIKey) error) (string, error) {
 	var b [keyBytes]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return "", internal("issue api key", err)
@@ -59,7 +61,7 @@ func (s *Service) issueKey(ctx context.Context, u *models.User, ttl time.Duratio
 		exp := now.Add(ttl)
 		k.ExpiresAt = &exp
 	}
-	if err := s.o.Store.CreateAPIKey(ctx, k, u.CredentialVersion); err != nil {
+	if err := write(k); err != nil {
 		switch {
 		case errors.Is(err, models.ErrAPIKeyLimit):
 			return "", ErrKeyLimit

@@ -110,6 +110,14 @@ func (s *Service) Login(ctx context.Context, username, password string, m Meta) 
 // a is how the user proved who they are; its time is rounded to the
 // second, as the auth_time claim is.
 func (s *Service) OpenSession(ctx context.Context, u *models.User, m Meta, a Auth) (Pair, error) {
+	return s.openSession(ctx, u, m, a, func(sess *models.Session) error {
+		return s.o.Store.CreateSession(ctx, sess, sess.CreatedAt, u.CredentialVersion)
+	})
+}
+
+// openSession is OpenSession with the write of the session passed in (a
+// login's second step writes it in the transaction that spends its code).
+func (s *Service) openSession(ctx context.Context, u *models.User, m Meta, a Auth, write func(*models.Session) error) (Pair, error) {
 	now := s.now().Truncate(time.Second)
 	sid := newID()
 	exp := now.Add(s.o.RefreshTTL)
@@ -119,7 +127,7 @@ func (s *Service) OpenSession(ctx context.Context, u *models.User, m Meta, a Aut
 		UserAgent: truncate(CleanText(m.UserAgent), 512), IP: truncate(m.IP, 64),
 		RefreshGeneration: 1, RefreshIssuedAt: &now, AuthTime: &a.Time, AMR: joinAMR(a.AMR),
 	}
-	if err := s.o.Store.CreateSession(ctx, sess, now, u.CredentialVersion); err != nil {
+	if err := write(sess); err != nil {
 		if errors.Is(err, models.ErrCredentialChanged) {
 			s.o.Log.InfoContext(ctx, "login refused: credentials changed while it was checked", "user_id", u.ID)
 			return Pair{}, apierr.NoActiveAccount

@@ -74,11 +74,12 @@ type MFAResult struct {
 
 // FinishMFA is the second step of a login: the mfa_token and a code (TOTP
 // or recovery). A wrong code counts against the token (dead after
-// ChallengeAttempts) and the account's failure budget; the token and the
-// code are spent together, once. The session or key opened records amr
-// pwd+otp+mfa and the time of this step. allow, when set, is asked about
-// the flow before anything is spent (the HTTP layer's CSRF check for a
-// flow that plants a cookie); its error is the answer.
+// ChallengeAttempts) and the account's failure budget; the token, the code
+// and the session or key the login opens are written together, once. That
+// session or key records amr pwd+otp+mfa and the time of this step. allow,
+// when set, is asked about the flow before anything is spent (the HTTP
+// layer's CSRF check for a flow that plants a cookie); its error is the
+// answer.
 func (s *Service) FinishMFA(ctx context.Context, token, code string, m Meta, allow func(flow string) error) (MFAResult, error) {
 	c, u, err := s.liveChallenge(ctx, token)
 	if err != nil {
@@ -93,7 +94,7 @@ func (s *Service) FinishMFA(ctx context.Context, token, code string, m Meta, all
 	if err != nil {
 		return MFAResult{}, err
 	}
-	ok, err := s.spendChallenge(ctx, c, code)
+	r, ok, err := s.tryFinish(ctx, c, u, code, m)
 	if err != nil {
 		refund() // not a guess that counts
 		return MFAResult{}, err
@@ -106,35 +107,31 @@ func (s *Service) FinishMFA(ctx context.Context, token, code string, m Meta, all
 		return MFAResult{}, apierr.MFAInvalid
 	}
 	refund()
-	return s.finishLogin(ctx, c, u, m)
+	s.loginEvent("success")
+	return r, nil
 }
 
-// spendChallenge checks code against the user's factor and, when it is
-// good, spends it and the challenge together. ok false is a wrong code (or
-// one spent by another request a moment ago: a replay).
-func (s *Service) spendChallenge(ctx context.Context, c *models.MFAChallenge, code string) (bool, error) {
-	st, err := s.o.Store.MFAState(ctx, c.UserID)
+// tryFinish checks code against the user's factor and, when it is good,
+// finishes the login. ok false is a wrong code, or one spent by another
+// request a moment ago (a replay).
+func (s *Service) tryFinish(ctx context.Context, c *models.MFAChallenge, u *models.User, code string, m Meta) (MFAResult, bool, error) {
+	st, err := s.o.Store.MFAState(ctx, u.ID)
 	if err != nil {
-		return false, internal("mfa state", err)
+		return MFAResult{}, false, internal("mfa state", err)
 	}
 	if !st.Enabled {
 		// Removed since the password was checked: the login starts over.
-		return false, apierr.MFATokenInvalid
+		return MFAResult{}, false, apierr.MFATokenInvalid
 	}
-	use, ok, err := s.matchFactor(ctx, c.UserID, &st, code)
+	use, ok, err := s.matchFactor(ctx, u.ID, &st, code)
 	if err != nil || !ok {
-		return false, err
+		return MFAResult{}, false, err
 	}
-	err = s.o.Store.FinishChallenge(ctx, c, use, ChallengeAttempts, s.now())
-	switch {
-	case errors.Is(err, models.ErrChallengeDead):
-		return false, apierr.MFATokenInvalid
-	case errors.Is(err, models.ErrFactorUsed):
-		return false, nil
-	case err != nil:
-		return false, internal("finish mfa challenge", err)
+	r, err := s.finishLogin(ctx, c, u, m, use)
+	if errors.Is(err, models.ErrFactorUsed) {
+		return MFAResult{}, false, nil
 	}
-	return true, nil
+	return r, err == nil, err
 }
 
 // liveChallenge loads the challenge of token and its user, as long as both
@@ -167,27 +164,30 @@ func (s *Service) liveChallenge(ctx context.Context, token string) (*models.MFAC
 	return c, u, nil
 }
 
-// finishLogin opens what the flow asked for. u carries the credential
-// version the password was checked at, so a change since refuses it.
-func (s *Service) finishLogin(ctx context.Context, c *models.MFAChallenge, u *models.User, m Meta) (MFAResult, error) {
+// finishLogin opens what the flow asked for, in the transaction that
+// spends the challenge and the factor (models.FinishChallenge), at the
+// credential version the password was checked at: a change since refuses
+// it.
+func (s *Service) finishLogin(ctx context.Context, c *models.MFAChallenge, u *models.User, m Meta, use models.FactorUse) (MFAResult, error) {
 	r := MFAResult{Flow: c.Flow}
-	a := Auth{Time: s.now(), AMR: amrTOTP}
+	now := s.now()
+	a := Auth{Time: now, AMR: amrTOTP}
+	open := models.Opening{CredentialVersion: c.CredentialVersion}
+	finish := func() error { return s.o.Store.FinishChallenge(ctx, c, use, ChallengeAttempts, now, open) }
 	var err error
 	switch c.Flow {
 	case FlowToken:
-		if r.Pair, err = s.OpenSession(ctx, u, m, a); err == nil {
+		r.Pair, err = s.openSession(ctx, u, m, a, func(sess *models.Session) error { open.Session = sess; return finish() })
+		if err == nil {
 			r.Device = s.newDeviceCookie(u)
 		}
 	default:
 		r.User = u
-		r.Key, err = s.issueKey(ctx, u, time.Duration(c.KeyTTLSeconds)*time.Second, a.AMR)
+		ttl := time.Duration(c.KeyTTLSeconds) * time.Second
+		r.Key, err = s.issueKey(ctx, u, ttl, a.AMR, func(k *models.APIKey) error { open.Key = k; return finish() })
 	}
-	if e, ok := apierr.As(err); ok && e == apierr.NoActiveAccount {
+	if e, ok := apierr.As(err); errors.Is(err, models.ErrChallengeDead) || (ok && e == apierr.NoActiveAccount) {
 		return MFAResult{}, apierr.MFATokenInvalid
 	}
-	if err != nil {
-		return MFAResult{}, err
-	}
-	s.loginEvent("success")
-	return r, nil
+	return r, err
 }

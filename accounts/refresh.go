@@ -191,7 +191,9 @@ func (s *Service) issueLegacySuccessor(ctx context.Context, u *models.User, t *R
 	if err != nil {
 		return Pair{}, err
 	}
-	refresh, err := s.signRefresh(u, t.SessionID(), jti, succ.IssuedAt.UTC(), succ.ExpiresAt.UTC(), a)
+	// Without auth claims: the old versions signed none, and the twin must
+	// get the very bytes the first presentation got.
+	refresh, err := s.signRefresh(u, t.SessionID(), jti, succ.IssuedAt.UTC(), succ.ExpiresAt.UTC(), Auth{})
 	if err != nil {
 		return Pair{}, internal("refresh", err)
 	}

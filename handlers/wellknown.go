@@ -62,7 +62,7 @@ func (a *api) openIDConfiguration(c *gin.Context) {
 		"grant_types_supported":                 []string{"password", "refresh_token"},
 		"response_types_supported":              []string{"token"},
 		"subject_types_supported":               []string{"public"},
-		"claims_supported":                      []string{"sub", "iss", "aud", "exp", "iat", "jti", "sid", "user_id", "token_type", "username", "is_staff"},
+		"claims_supported":                      []string{"sub", "iss", "aud", "exp", "iat", "jti", "sid", "user_id", "token_type", "username", "is_staff", "auth_time", "amr"},
 	})
 }
 

@@ -41,17 +41,21 @@ func (APIKey) TableName() string { return "api_keys" }
 // ErrAPIKeyLimit when the user already holds Limits.APIKeysPerUser live keys.
 func (s *Store) CreateAPIKey(ctx context.Context, k *APIKey, credentialVersion int64) error {
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := recordLogin(tx, k.UserID, credentialVersion, k.CreatedAt); err != nil {
-			return err
-		}
-		if err := s.checkAPIKeyRoom(tx, k.UserID, k.CreatedAt); err != nil {
-			return err
-		}
-		if err := tx.Create(k).Error; err != nil {
-			return fmt.Errorf("create api key: %w", err)
-		}
-		return nil
+		return s.createAPIKey(tx, k, credentialVersion)
 	})
+}
+
+func (s *Store) createAPIKey(tx *gorm.DB, k *APIKey, credentialVersion int64) error {
+	if err := recordLogin(tx, k.UserID, credentialVersion, k.CreatedAt); err != nil {
+		return err
+	}
+	if err := s.checkAPIKeyRoom(tx, k.UserID, k.CreatedAt); err != nil {
+		return err
+	}
+	if err := tx.Create(k).Error; err != nil {
+		return fmt.Errorf("create api key: %w", err)
+	}
+	return nil
 }
 
 // APIKeyByHash loads the key whose hash is keyHash together with its user,

@@ -80,10 +80,22 @@ var (
 	ErrFactorUsed = errors.New("second factor already used")
 )
 
-// FinishChallenge spends the challenge and the factor together, or neither:
-// a replayed code leaves the challenge to count the failure, and a dead
-// challenge leaves the code unspent.
-func (s *Store) FinishChallenge(ctx context.Context, c *MFAChallenge, use FactorUse, maxAttempts int, now time.Time) error {
+// Opening is what a finished challenge opens: a session or an API key,
+// written (as CreateSession and CreateAPIKey write them, at
+// CredentialVersion) in the challenge's own transaction.
+type Opening struct {
+	Session           *Session
+	Key               *APIKey
+	CredentialVersion int64
+}
+
+// FinishChallenge spends the challenge and the factor and writes what the
+// login opens, all in one transaction, or nothing: a replayed code leaves
+// the challenge to count the failure, a dead challenge leaves the code
+// unspent, and a login refused at the last moment (credentials changed,
+// key limit) spends neither. One commit instead of two also keeps the
+// second step's cost near a plain login's.
+func (s *Store) FinishChallenge(ctx context.Context, c *MFAChallenge, use FactorUse, maxAttempts int, now time.Time, open Opening) error {
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&MFAChallenge{}).
 			Where("hash = ? AND used_at IS NULL AND attempts < ? AND expires_at > ?", c.Hash, maxAttempts, now).
@@ -107,6 +119,9 @@ func (s *Store) FinishChallenge(ctx context.Context, c *MFAChallenge, use Factor
 		if res.RowsAffected == 0 {
 			return ErrFactorUsed
 		}
-		return nil
+		if open.Session != nil {
+			return s.createSession(tx, open.Session, open.Session.CreatedAt, open.CredentialVersion)
+		}
+		return s.createAPIKey(tx, open.Key, open.CredentialVersion)
 	})
 }

@@ -17,14 +17,18 @@ import (
 // Limits.SessionsPerUser end in the same transaction.
 func (s *Store) CreateSession(ctx context.Context, sess *Session, lastLogin time.Time, credentialVersion int64) error {
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := recordLogin(tx, sess.UserID, credentialVersion, lastLogin); err != nil {
-			return err
-		}
-		if err := tx.Create(sess).Error; err != nil {
-			return fmt.Errorf("create session: %w", err)
-		}
-		return s.capSessions(tx, sess)
+		return s.createSession(tx, sess, lastLogin, credentialVersion)
 	})
+}
+
+func (s *Store) createSession(tx *gorm.DB, sess *Session, lastLogin time.Time, credentialVersion int64) error {
+	if err := recordLogin(tx, sess.UserID, credentialVersion, lastLogin); err != nil {
+		return err
+	}
+	if err := tx.Create(sess).Error; err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return s.capSessions(tx, sess)
 }
 
 // recordLogin sets last_login, but only while the user is active at

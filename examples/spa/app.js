@@ -1,6 +1,7 @@
 // authsvc example SPA: register, log in, show the profile, refresh the
 // access token shortly before it expires (and retry a request once after a
-// 401), log out, list and end sessions.
+// 401), log out, list and end sessions. mfa.js adds the second factor:
+// the login's second step and the account security screen.
 //
 // Two storage modes for the refresh token:
 //   memory: the refresh token lives in a JavaScript variable only (never in
@@ -23,6 +24,7 @@ const state = {
   refreshing: null,
   refreshes: 0,
   retries: 0,
+  mfaToken: null, // between the password and the code of a two-factor login
 };
 
 function api() { return $("api").value.replace(/\/+$/, ""); }
@@ -118,7 +120,8 @@ function render() {
   $("refreshes").textContent = String(state.refreshes);
   $("retries").textContent = String(state.retries);
   $("account").hidden = !state.access;
-  $("auth").hidden = !!state.access;
+  $("auth").hidden = !!state.access || !!state.mfaToken;
+  $("mfa-login").hidden = !!state.access || !state.mfaToken;
 }
 
 async function showProfile() {
@@ -169,11 +172,29 @@ async function showSessions() {
 
 async function login() {
   const creds = { username: $("username").value, password: $("password").value };
-  const pair = await call("POST", "/api/auth/token/", { body: creds, cookie: mode() === "cookie" });
+  let pair;
+  try {
+    pair = await call("POST", "/api/auth/token/", { body: creds, cookie: mode() === "cookie" });
+  } catch (e) {
+    // With a second factor on, the right password earns no tokens yet, only
+    // an mfa_token for the code step (mfa.js).
+    if (e instanceof APIError && e.status === 403 && e.body && e.body.code === "mfa_required") {
+      askSecondFactor(e.body.mfa_token);
+      return;
+    }
+    throw e;
+  }
+  await loggedIn(pair);
+}
+
+// loggedIn takes the pair of a finished login (password only, or password
+// and code) and shows the account.
+async function loggedIn(pair) {
   accept(pair);
   render();
   await showProfile();
   await showSessions();
+  await showSecurity();
 }
 
 async function register() {
@@ -189,6 +210,7 @@ async function logout() {
     else await call("POST", "/api/auth/logout/", { body: { refresh: state.refresh } });
   } finally {
     state.access = state.refresh = null;
+    resetSecurity();
     render();
     setStatus("Logged out.");
   }

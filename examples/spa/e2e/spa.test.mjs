@@ -2,7 +2,8 @@
 // token storage modes. It starts the real server binary (AUTHSVC_BIN) twice,
 // once per mode, with a 3 s access-token lifetime, and the SPA's static
 // server (SPA_SERVE_BIN) on another port, so CORS and the cookie are real.
-// Every wait is on UI or network state, never a fixed sleep.
+// Every wait is on UI or network state, never a fixed sleep. mfa.mjs adds
+// the second factor (enrolment, the login's code step, step-up).
 import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -10,6 +11,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { mfaScenario } from "./mfa.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../../..");
@@ -162,6 +164,7 @@ try {
   for (const mode of ["memory", "cookie"]) {
     const api = await startAPI(mode, spa);
     await scenario(browser, mode, spa, api);
+    await mfaScenario(browser, { mode, spa, api, artifacts, check });
   }
 } catch (e) {
   failed = true;
