@@ -37,6 +37,9 @@ func (s *Service) MFAStatus(ctx context.Context, p *Principal) (MFAStatus, error
 	return MFAStatus{TOTP: st.Enabled, RecoveryCodesLeft: st.RecoveryLeft}, nil
 }
 
+// msgWrongPassword answers a wrong password on the factor endpoints.
+const msgWrongPassword = "Your password was entered incorrectly."
+
 // secretAD binds a sealed TOTP secret to its user: copied onto another
 // user's row, it does not open.
 func secretAD(userID int64) []byte { return []byte("totp:" + strconv.FormatInt(userID, 10)) }
@@ -44,7 +47,7 @@ func secretAD(userID int64) []byte { return []byte("totp:" + strconv.FormatInt(u
 // EnrolTOTP starts (or restarts) a TOTP enrolment after the password is
 // re-entered. Nothing is enforced until ConfirmTOTP.
 func (s *Service) EnrolTOTP(ctx context.Context, p *Principal, password Field) (mfa.Enrolment, error) {
-	if err := s.recheckPassword(ctx, p, password); err != nil {
+	if err := s.recheckPassword(ctx, p, password, msgWrongPassword); err != nil {
 		return mfa.Enrolment{}, err
 	}
 	e, err := mfa.NewEnrolment(s.o.MFA.Issuer, p.User.Username)
@@ -156,14 +159,15 @@ func (s *Service) changeFactor(ctx context.Context, p *Principal, password, code
 	if !st.Enabled {
 		return apierr.MFANotEnabled
 	}
-	if err := s.recheckPassword(ctx, p, password); err != nil {
+	if err := s.recheckPassword(ctx, p, password, msgWrongPassword); err != nil {
 		return err
 	}
 	return s.checkCode(ctx, p.User.ID, &st, code)
 }
 
-// recheckPassword is the password re-entered on a factor endpoint.
-func (s *Service) recheckPassword(ctx context.Context, p *Principal, password Field) error {
+// recheckPassword checks the password a signed-in user re-entered (a
+// factor change, account deletion); wrong is the field error's wording.
+func (s *Service) recheckPassword(ctx context.Context, p *Principal, password Field, wrong string) error {
 	var v apierr.Validation
 	pw, ok := required(&v, "password", password)
 	if !ok {
@@ -174,7 +178,7 @@ func (s *Service) recheckPassword(ctx context.Context, p *Principal, password Fi
 		return internal("verify password", err)
 	}
 	if !match {
-		return apierr.Field("password", "Your password was entered incorrectly.")
+		return apierr.Field("password", wrong)
 	}
 	return nil
 }

@@ -106,17 +106,8 @@ func takenError(err error, op string) error {
 //
 // With a second factor on it takes a code too (StepUp).
 func (s *Service) DeleteAccount(ctx context.Context, p *Principal, password, code Field) error {
-	var v apierr.Validation
-	pw, ok := required(&v, "password", password)
-	if !ok {
-		return v.Err()
-	}
-	match, err := s.checkPassword(ctx, &p.User, pw)
-	if err != nil {
-		return internal("verify password", err)
-	}
-	if !match {
-		return apierr.Field("password", "Password is incorrect.")
+	if err := s.recheckPassword(ctx, p, password, "Password is incorrect."); err != nil {
+		return err
 	}
 	if err := s.StepUp(ctx, p, code); err != nil {
 		return err
