@@ -127,7 +127,7 @@ func (s *Service) AuthenticateKey(ctx context.Context, key string) (*Principal, 
 			s.o.Log.WarnContext(ctx, "touch api key failed", "err", err)
 		}
 	}
-	return &Principal{User: *k.User, APIKeyID: k.ID, AMR: splitAMR(k.AMR)}, nil
+	return &Principal{User: *k.User, APIKeyID: k.ID, AMR: splitAMR(k.AMR), staffNeedsMFA: s.o.AdminRequireMFA}, nil
 }
 
 // RevokeKey deletes the API key that authenticated p. A request that did not

@@ -29,7 +29,7 @@ func (s *Service) Authenticate(ctx context.Context, raw string) (*Principal, err
 	// passwords.Hasher); only after the signature held, so that garbage
 	// tokens cannot hold the spare hashing slot back.
 	s.o.Hasher.TokenCheck()
-	p := &Principal{SessionID: c.SessionID, AMR: c.AMR}
+	p := &Principal{SessionID: c.SessionID, AMR: c.AMR, staffNeedsMFA: s.o.AdminRequireMFA}
 	if len(p.AMR) == 0 {
 		p.AMR = amrPassword // a token from before amr existed: a password login
 	}

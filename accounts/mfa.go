@@ -137,8 +137,25 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p *Principal, pas
 
 // RemoveMFA is the staff action for a locked-out user: every factor goes
 // and every session and API key of the user ends.
+//
+// Staff cannot use it on themselves (turning their own factor off takes
+// the password and a code, DisableTOTP), nor, unless superusers, on a
+// superuser (as for every other staff action, mayManage).
 func (s *Service) RemoveMFA(ctx context.Context, actor *Principal, userID int64) error {
-	err := s.o.Store.RemoveMFA(ctx, userID, true, s.now())
+	target, err := s.o.Store.UserByID(ctx, userID)
+	if errors.Is(err, models.ErrNotFound) {
+		return apierr.NotFound
+	}
+	if err != nil {
+		return internal("remove mfa", err)
+	}
+	if target.ID == actor.User.ID {
+		return apierr.PermissionDenied
+	}
+	if err := mayManage(actor, target); err != nil {
+		return err
+	}
+	err = s.o.Store.RemoveMFA(ctx, userID, true, s.now())
 	if errors.Is(err, models.ErrNotFound) {
 		return apierr.NotFound
 	}

@@ -90,25 +90,37 @@ func (s *Service) FinishMFA(ctx context.Context, token, code string, m Meta, all
 			return MFAResult{}, err
 		}
 	}
-	refund, err := s.spend(ctx, BudgetUser, userSubject(u.ID))
+	// The budget the password step spent from: the device cookie's when the
+	// browser holds a valid one (its path covers this endpoint), so that a
+	// stranger's guesses at the password do not lock the owner out here.
+	refund, err := s.spendLogin(ctx, u, "")
 	if err != nil {
 		return MFAResult{}, err
 	}
-	r, ok, err := s.tryFinish(ctx, c, u, code, m)
+	r, ok, err := s.attempt(ctx, c, u, code, m)
 	if err != nil {
 		refund() // not a guess that counts
 		return MFAResult{}, err
 	}
 	if !ok {
-		if err := s.o.Store.FailChallenge(ctx, c.Hash); err != nil {
-			return MFAResult{}, internal("count mfa failure", err)
-		}
 		s.loginEvent("failure")
 		return MFAResult{}, apierr.MFAInvalid
 	}
 	refund()
 	s.loginEvent("success")
 	return r, nil
+}
+
+// attempt counts one attempt against the challenge, then tries code.
+func (s *Service) attempt(ctx context.Context, c *models.MFAChallenge, u *models.User, code string, m Meta) (MFAResult, bool, error) {
+	reserved, err := s.o.Store.ReserveAttempt(ctx, c.Hash, ChallengeAttempts, s.now())
+	if err != nil {
+		return MFAResult{}, false, internal("count mfa attempt", err)
+	}
+	if !reserved {
+		return MFAResult{}, false, apierr.MFATokenInvalid
+	}
+	return s.tryFinish(ctx, c, u, code, m)
 }
 
 // tryFinish checks code against the user's factor and, when it is good,
@@ -124,6 +136,9 @@ func (s *Service) tryFinish(ctx context.Context, c *models.MFAChallenge, u *mode
 		return MFAResult{}, false, apierr.MFATokenInvalid
 	}
 	use, ok, err := s.matchFactor(ctx, u.ID, &st, code)
+	if h := s.o.Hooks.MFACodeChecked; h != nil && err == nil {
+		h(ctx, u.ID)
+	}
 	if err != nil || !ok {
 		return MFAResult{}, false, err
 	}

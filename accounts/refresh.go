@@ -211,6 +211,10 @@ func (s *Service) refreshAuth(ctx context.Context, t *RefreshToken) (Auth, error
 		return a, nil
 	}
 	at, amr, err := s.o.Store.SessionAuth(ctx, t.SessionID())
+	if errors.Is(err, models.ErrNotFound) {
+		// Deleted since it rotated (its user deleted, or cleaned up).
+		return Auth{}, apierr.Token(apierr.MsgTokenInvalid)
+	}
 	if err != nil {
 		return Auth{}, internal("read session auth", err)
 	}

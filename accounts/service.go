@@ -48,6 +48,9 @@ type Options struct {
 	DeviceTTL time.Duration
 	// MFA configures the second factor (mfa.go).
 	MFA MFAOptions
+	// AdminRequireMFA (AUTH_ADMIN_REQUIRE_MFA) withholds staff powers from
+	// credentials without a second factor (Principal.IsStaff).
+	AdminRequireMFA bool
 	// Hooks are seams for tests; production leaves them nil.
 	Hooks Hooks
 }
@@ -60,6 +63,9 @@ type Hooks struct {
 	// password has matched and before anything is written for it: the rehash,
 	// the session or the key.
 	AfterVerify func(ctx context.Context, userID int64)
+	// MFACodeChecked runs in a login's second step once its code has been
+	// checked (right or wrong) and before the outcome is written.
+	MFACodeChecked func(ctx context.Context, userID int64)
 	// ResetValidated runs in a reset confirmation once the token, the user
 	// and the new password have been checked, before the reset is written.
 	ResetValidated func(ctx context.Context, userID int64)

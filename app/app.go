@@ -165,7 +165,7 @@ func (a *App) build(ctx context.Context, secret string, o Options) error {
 		APIKeyTTL: cfg.APIKeyTTL,
 		Hooks:     o.AccountHooks,
 		Budget:    passwordBudget(cfg, a.Throttle, a.Metrics), DeviceTTL: cfg.DeviceCookieTTL,
-		MFA: second,
+		MFA: second, AdminRequireMFA: cfg.AdminRequireMFA,
 	})
 	a.Cleanup = &cleanup.Job{Store: a.Store, Now: o.Now, Log: o.Log, Pause: 50 * time.Millisecond,
 		// Imports run as a separate command and upgrades happen at login:
@@ -180,8 +180,7 @@ func (a *App) build(ctx context.Context, secret string, o Options) error {
 		Metrics: a.Metrics, MetricsToken: cfg.MetricsToken,
 		Cookie: handlers.CookieMode{On: cfg.RefreshCookie, Insecure: cfg.CookieInsecure,
 			Origins: cfg.CORSOrigins, MaxAge: cfg.RefreshTTL},
-		Limits:          handlers.Limits{Refresh: rule(cfg.RefreshRate), Uploads: rule(cfg.UploadRate)},
-		AdminRequireMFA: cfg.AdminRequireMFA,
+		Limits: handlers.Limits{Refresh: rule(cfg.RefreshRate), Uploads: rule(cfg.UploadRate)},
 	})
 	return err
 }

@@ -50,9 +50,6 @@ type Deps struct {
 	Cookie CookieMode
 	// CORSOrigins are the browser origins allowed to call the API.
 	CORSOrigins []string
-	// AdminRequireMFA (AUTH_ADMIN_REQUIRE_MFA) refuses staff whose
-	// credential did not come from a login with a second factor.
-	AdminRequireMFA bool
 }
 
 type api struct {

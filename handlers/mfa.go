@@ -96,7 +96,7 @@ func (a *api) tokenMFA(c *gin.Context) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	r, err := a.Accounts.FinishMFA(c.Request.Context(), token, code, meta(c), func(flow string) error {
+	r, err := a.Accounts.FinishMFA(a.deviceContext(c), token, code, meta(c), func(flow string) error {
 		if flow == accounts.FlowToken && a.Cookie.On {
 			// As /token/: the answer plants a refresh cookie, so a form
 			// on another site must not finish the attacker's login in the

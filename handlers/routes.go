@@ -33,9 +33,6 @@ func New(d Deps) (http.Handler, error) {
 	a.uploadThrottle = uploadGuard(d.Throttle, d.Limits.Uploads)
 	authed := a.auth.Require(middleware.Authenticated)
 	staff := a.auth.Require(middleware.Staff)
-	if d.AdminRequireMFA {
-		staff = a.auth.Require(middleware.StaffWithMFA)
-	}
 
 	// Metrics wrap Recovery so that a request that panics is counted too.
 	r.Use(middleware.RequestID(d.Log, accounts.IsUnavailable))

@@ -19,9 +19,10 @@ type Principal interface {
 	UserID() int64
 	// IsStaff reports whether that user may use the staff routes.
 	IsStaff() bool
-	// HasMFA reports whether the credential came from a login with a
-	// second factor (amr holds "mfa").
-	HasMFA() bool
+	// StaffNeedsFactor reports whether that user is staff but may not use
+	// staff powers with this credential: AUTH_ADMIN_REQUIRE_MFA is on and
+	// the credential's login had no second factor (IsStaff is then false).
+	StaffNeedsFactor() bool
 }
 
 // BearerAuthenticator checks an access JWT.
@@ -57,35 +58,33 @@ func Staff(p Principal) error {
 	if p == nil {
 		return apierr.NotAuthenticated
 	}
-	if !p.IsStaff() {
-		return apierr.PermissionDenied
-	}
-	return nil
+	return staffPowers(p)
 }
 
-// StaffWithMFA is Staff for AUTH_ADMIN_REQUIRE_MFA: staff whose
-// credential did not come with a second factor get 403 mfa_required, so a
-// stolen staff password alone opens no staff endpoint.
-func StaffWithMFA(p Principal) error {
-	if err := Staff(p); err != nil {
-		return err
-	}
-	if !p.HasMFA() {
+// staffPowers is the 403 for a principal without staff powers: staff
+// missing the required second factor learn that they need one
+// (mfa_required), anyone else gets permission_denied.
+func staffPowers(p Principal) error {
+	switch {
+	case p.IsStaff():
+		return nil
+	case p.StaffNeedsFactor():
 		return apierr.AdminMFARequired
 	}
-	return nil
+	return apierr.PermissionDenied
 }
 
 // OwnerOrStaff is the object-level rule: handlers call it once they know the
-// object's owner.
+// object's owner. Staff acting on another user's object need staff powers,
+// with the second factor AUTH_ADMIN_REQUIRE_MFA asks of them.
 func OwnerOrStaff(p Principal, ownerID int64) error {
 	if p == nil {
 		return apierr.NotAuthenticated
 	}
-	if p.UserID() != ownerID && !p.IsStaff() {
-		return apierr.PermissionDenied
+	if p.UserID() == ownerID {
+		return nil
 	}
-	return nil
+	return staffPowers(p)
 }
 
 // maxAuthHeader bounds the header before any parsing.

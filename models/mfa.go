@@ -155,11 +155,15 @@ func (s *Store) UseRecoveryCode(ctx context.Context, userID, id int64, now time.
 // had, while the factor is on (ErrNotFound otherwise).
 func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes []string) error {
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Model(&TOTPFactor{}).Where("user_id = ? AND confirmed_at IS NOT NULL", userID).Count(&n).Error; err != nil {
-			return fmt.Errorf("read totp factor of user %d: %w", userID, err)
+		// A no-op UPDATE of the factor row takes its lock on PostgreSQL, so
+		// two regenerations at once run one after the other: otherwise each
+		// DELETE misses the codes the other inserts, and twenty live.
+		res := tx.Model(&TOTPFactor{}).Where("user_id = ? AND confirmed_at IS NOT NULL", userID).
+			Update("last_step", gorm.Expr("last_step"))
+		if res.Error != nil {
+			return fmt.Errorf("lock totp factor of user %d: %w", userID, res.Error)
 		}
-		if n == 0 {
+		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
 		return putRecoveryCodes(tx, userID, hashes)

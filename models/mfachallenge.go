@@ -53,14 +53,19 @@ func (s *Store) Challenge(ctx context.Context, hash string) (*MFAChallenge, erro
 	return &c, nil
 }
 
-// FailChallenge counts a wrong code against the challenge.
-func (s *Store) FailChallenge(ctx context.Context, hash string) error {
-	err := s.W.WithContext(ctx).Model(&MFAChallenge{}).Where("hash = ? AND used_at IS NULL", hash).
-		Update("attempts", gorm.Expr("attempts + 1")).Error
-	if err != nil {
-		return fmt.Errorf("count mfa challenge failure: %w", err)
+// ReserveAttempt counts one code attempt against the challenge before the
+// code is checked, while it is unused, unexpired and has attempts left:
+// false when it has none. Counting first (one conditional UPDATE) means
+// concurrent guesses on one token cannot all be checked before any is
+// counted: at most maxAttempts codes are ever checked per token.
+func (s *Store) ReserveAttempt(ctx context.Context, hash string, maxAttempts int, now time.Time) (bool, error) {
+	res := s.W.WithContext(ctx).Model(&MFAChallenge{}).
+		Where("hash = ? AND used_at IS NULL AND attempts < ? AND expires_at > ?", hash, maxAttempts, now).
+		Update("attempts", gorm.Expr("attempts + 1"))
+	if res.Error != nil {
+		return false, fmt.Errorf("count mfa challenge attempt: %w", res.Error)
 	}
-	return nil
+	return res.RowsAffected == 1, nil
 }
 
 // FactorUse is the factor a finished challenge spends: a TOTP step
@@ -97,8 +102,9 @@ type Opening struct {
 // second step's cost near a plain login's.
 func (s *Store) FinishChallenge(ctx context.Context, c *MFAChallenge, use FactorUse, maxAttempts int, now time.Time, open Opening) error {
 	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The attempt this finish is was counted by ReserveAttempt.
 		res := tx.Model(&MFAChallenge{}).
-			Where("hash = ? AND used_at IS NULL AND attempts < ? AND expires_at > ?", c.Hash, maxAttempts, now).
+			Where("hash = ? AND used_at IS NULL AND attempts <= ? AND expires_at > ?", c.Hash, maxAttempts, now).
 			Update("used_at", now)
 		if res.Error != nil {
 			return fmt.Errorf("spend mfa challenge: %w", res.Error)

@@ -162,6 +162,9 @@ func revokeUserSessions(db *gorm.DB, userID int64, keep, reason string, now time
 func (s *Store) SessionAuth(ctx context.Context, sid string) (time.Time, string, error) {
 	var sess Session
 	err := s.R.WithContext(ctx).Select("created_at", "auth_time", "amr").Where("id = ?", sid).Take(&sess).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return time.Time{}, "", ErrNotFound
+	}
 	if err != nil {
 		return time.Time{}, "", fmt.Errorf("read auth of session: %w", err)
 	}
