@@ -71,4 +71,3 @@ func (s *Service) refreshAuth(ctx context.Context, t *RefreshToken) (Auth, error
 	}
 	return Auth{Time: at.UTC(), AMR: splitAMR(amr)}, nil
 }
-
