@@ -27,6 +27,9 @@ func (s *Service) StepUp(ctx context.Context, p *Principal, code Field) error {
 // user, within the account's failure budget: a stolen access token must
 // not be a way to guess codes without limit.
 func (s *Service) checkCode(ctx context.Context, userID int64, st *models.MFAState, code Field) error {
+	if code.State == NotString {
+		return apierr.Field("code", "Not a valid string.") // as the login's second step answers it
+	}
 	if code.State != Present || code.Value == "" {
 		return apierr.MFARequired
 	}

@@ -110,16 +110,7 @@ func confirmTOTP(t *testing.T, s *testserver.Server, access, code string) []stri
 	t.Helper()
 	r := s.Do(testserver.Request{Method: http.MethodPost, Path: pathTOTPConfirm, Bearer: access, JSON: map[string]string{"code": code}})
 	wantStatus(t, r, http.StatusOK)
-	list, _ := r.JSON(t)["recovery_codes"].([]any)
-	var codes []string
-	for _, v := range list {
-		c, _ := v.(string)
-		codes = append(codes, c)
-	}
-	if len(codes) != 10 {
-		t.Fatalf("%d recovery codes, want 10: %s", len(codes), r.Body)
-	}
-	return codes
+	return recoveryCodesOf(t, r)
 }
 
 // newMFAUser registers name, logs in and turns TOTP on.

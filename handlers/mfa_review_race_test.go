@@ -286,6 +286,11 @@ func TestMFASecondStepHostileBodies(t *testing.T) {
 		if r.Status < 400 || r.Status >= 500 {
 			t.Errorf("%s: %d %.200s, want a 4xx", tc.name, r.Status, r.Body)
 		}
+		if tc.path == pathPassword && (r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "Not a valid string.")) {
+			// A code that is not a string is a field error, as at the
+			// second step, not a missing code (mfa_required).
+			t.Errorf("%s: %d %s, want 400 Not a valid string.", tc.name, r.Status, r.Body)
+		}
 	}
 	form := url.Values{"mfa_token": {tok}, "code": {u.now(t, s)}}.Encode()
 	pairOf(t, s.Do(testserver.Request{Method: http.MethodPost, Path: pathTokenMFA,
