@@ -101,5 +101,5 @@ var (
 // All lists every model, for migrations.
 func All() []any {
 	return []any{&User{}, &Session{}, &APIKey{}, &PasswordResetToken{}, &Follow{}, &SigningKey{},
-		&TOTPFactor{}, &RecoveryCode{}, &MFAChallenge{}}
+		&TOTPFactor{}, &RecoveryCode{}, &MFAChallenge{}, &KnownDevice{}}
 }
