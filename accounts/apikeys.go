@@ -84,12 +84,13 @@ func (s *Service) issueKey(ctx context.Context, u *models.User, ttl time.Duratio
 func (s *Service) KeyLogin(ctx context.Context, username, password string, ttl time.Duration, flow string, m Meta) (string, *models.User, error) {
 	u, err := s.Credentials(ctx, username, password)
 	if err == nil {
-		err = s.secondFactor(ctx, u, flow, ttl, m)
+		err = s.beforeSession(ctx, u, flow, ttl, m)
 	}
 	var key string
 	if err == nil {
 		if key, err = s.IssueKey(ctx, u, ttl); err == nil {
 			s.loginEvent("success")
+			s.noteSignIn(ctx, u, m)
 			return key, u, nil
 		}
 	}

@@ -85,12 +85,13 @@ func (s *Service) rehash(ctx context.Context, u *models.User, password string) e
 func (s *Service) Login(ctx context.Context, username, password string, m Meta) (Pair, DeviceCookie, error) {
 	u, err := s.Credentials(ctx, username, password)
 	if err == nil {
-		err = s.secondFactor(ctx, u, FlowToken, 0, m)
+		err = s.beforeSession(ctx, u, FlowToken, 0, m)
 	}
 	if err == nil {
 		var pair Pair
 		if pair, err = s.OpenSession(ctx, u, m, passwordAuth(s.now())); err == nil {
 			s.loginEvent("success")
+			s.noteSignIn(ctx, u, m)
 			return pair, s.newDeviceCookie(u), nil
 		}
 	}
@@ -98,6 +99,16 @@ func (s *Service) Login(ctx context.Context, username, password string, m Meta) 
 		s.loginEvent("failure")
 	}
 	return Pair{}, DeviceCookie{}, err
+}
+
+// beforeSession is what a right password still has to pass before a
+// session or key opens: a verified address (when required), then the
+// second factor's challenge.
+func (s *Service) beforeSession(ctx context.Context, u *models.User, flow string, keyTTL time.Duration, m Meta) error {
+	if err := s.emailGate(u); err != nil {
+		return err
+	}
+	return s.secondFactor(ctx, u, flow, keyTTL, m)
 }
 
 // OpenSession starts a session for u and returns its first token pair. u is

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"authsvc/apierr"
+	"authsvc/mail"
 	"authsvc/mfa"
 	"authsvc/models"
 	"authsvc/sealing"
@@ -103,6 +104,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *Principal, code Field) ([]
 	if err != nil {
 		return nil, internal("confirm totp", err)
 	}
+	s.notify(ctx, &p.User, Notice{Kind: mail.KindMFAEnabled})
 	return codes, nil
 }
 
@@ -115,6 +117,7 @@ func (s *Service) DisableTOTP(ctx context.Context, p *Principal, password, code 
 	if err := s.o.Store.RemoveMFA(ctx, p.User.ID, false, s.now()); err != nil {
 		return internal("disable totp", err)
 	}
+	s.notify(ctx, &p.User, Notice{Kind: mail.KindMFADisabled})
 	return nil
 }
 
@@ -163,6 +166,7 @@ func (s *Service) RemoveMFA(ctx context.Context, actor *Principal, userID int64)
 		return internal("remove mfa", err)
 	}
 	s.o.Log.WarnContext(ctx, "second factor removed by staff", "actor_id", actor.User.ID, "user_id", userID)
+	s.notify(ctx, target, Notice{Kind: mail.KindMFADisabled})
 	return nil
 }
 

@@ -108,6 +108,7 @@ func (s *Service) FinishMFA(ctx context.Context, token, code string, m Meta, all
 	}
 	refund()
 	s.loginEvent("success")
+	s.noteSignIn(ctx, u, m)
 	return r, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"authsvc/apierr"
+	"authsvc/mail"
 	"authsvc/models"
 )
 
@@ -43,7 +44,11 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, in ChangePas
 	if err := s.StepUp(ctx, p, in.Code); err != nil {
 		return err
 	}
-	return s.setPassword(ctx, p.User.ID, pw, nil, p.SessionID, p.APIKeyID, models.ReasonPasswordChange)
+	if err := s.setPassword(ctx, p.User.ID, pw, nil, p.SessionID, p.APIKeyID, models.ReasonPasswordChange); err != nil {
+		return err
+	}
+	s.notify(ctx, &p.User, Notice{Kind: mail.KindPasswordChanged})
+	return nil
 }
 
 // setPassword hashes and stores password for userID, with the other columns

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"authsvc/apierr"
+	"authsvc/config"
 	"authsvc/mail"
 	"authsvc/models"
 )
@@ -75,6 +76,10 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email Field) error {
 		return nil
 	}
 	if !u.IsActive || !usablePassword(u.PasswordHash) {
+		return nil
+	}
+	if s.o.Email.Mode == config.EmailRequired && !u.EmailVerified {
+		// Required verification: only a proven address gets a reset link.
 		return nil
 	}
 	if s.o.Reset.Outbox == nil {
@@ -204,6 +209,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, in ResetConfirmInput
 		return invalid
 	}
 	s.o.Log.InfoContext(ctx, "password reset completed", "user_id", u.ID)
+	s.notify(ctx, u, Notice{Kind: mail.KindPasswordChanged})
 	return nil
 }
 

@@ -46,6 +46,8 @@ type Options struct {
 	Budget FailureBudget
 	// DeviceTTL is the lifetime of a device cookie (device.go).
 	DeviceTTL time.Duration
+	// Email configures email ownership and security notices (email.go).
+	Email EmailOptions
 	// MFA configures the second factor (mfa.go).
 	MFA MFAOptions
 	// AdminRequireMFA (AUTH_ADMIN_REQUIRE_MFA) withholds staff powers from

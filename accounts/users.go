@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"authsvc/apierr"
+	"authsvc/config"
 	"authsvc/models"
 )
 
@@ -31,6 +32,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*models.User,
 	}
 	password, pwOK := required(&v, "password", in.Password)
 	email, _, _ := optional(&v, "email", in.Email)
+	if email == "" && s.o.Email.Mode == config.EmailRequired && !v.Has("email") {
+		v.Add("email", "This field is required.")
+	}
 	if email != "" {
 		if msg := emailError(email); msg != "" {
 			v.Add("email", msg)
@@ -87,6 +91,9 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*models.User,
 	}
 	if err := s.o.Store.CreateUser(ctx, u); err != nil {
 		return nil, takenError(err, "register")
+	}
+	if email != "" && s.verifying() {
+		s.sendVerification(ctx, u, email, false)
 	}
 	return u, nil
 }

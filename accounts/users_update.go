@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"authsvc/apierr"
+	"authsvc/mail"
 	"authsvc/models"
 )
 
@@ -33,6 +34,9 @@ type userUpdate struct {
 	target *models.User
 	v      apierr.Validation
 	cols   map[string]any
+	// pending is the address a change waits on (its link is mailed once
+	// the update is written).
+	pending string
 }
 
 // UpdateUser applies in to target on behalf of actor (the owner, or staff
@@ -80,6 +84,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, target *mode
 	if err != nil {
 		return nil, internal("reload user", err)
 	}
+	s.afterUpdate(ctx, target, u, up.pending, newPassword != "")
 	return u, nil
 }
 
@@ -123,9 +128,17 @@ func (s *Service) stageEmail(ctx context.Context, up *userUpdate, f Field) (bool
 	}
 	switch {
 	case email == "":
+		// Removing the address proves nothing: it applies at once.
 		up.cols["email"], up.cols["email_key"] = "", nil
+		up.cols["email_verified"], up.cols["pending_email"] = false, nil
 	case emailError(email) != "":
 		up.v.Add("email", emailError(email))
+	case s.verifying():
+		// The address waits for its link (VerifyEmail). Whether another
+		// account has it is answered then, not here, so that this
+		// endpoint does not tell which addresses exist.
+		up.cols["pending_email"] = email
+		up.pending = email
 	default:
 		taken, err := s.o.Store.EmailKeyTaken(ctx, emailKey(email), up.target.ID)
 		if err != nil {
@@ -135,6 +148,7 @@ func (s *Service) stageEmail(ctx context.Context, up *userUpdate, f Field) (bool
 			up.v.Add("email", msgEmailTaken)
 		} else {
 			up.cols["email"], up.cols["email_key"] = email, emailKey(email)
+			up.cols["email_verified"] = false
 		}
 	}
 	return true, nil
@@ -207,6 +221,19 @@ func (s *Service) stageCredentials(ctx context.Context, up *userUpdate, in Profi
 		}
 	}
 	return newPassword, nil
+}
+
+// afterUpdate mails what an update calls for: the link that applies a
+// pending address (to that address), and the notices of an address change
+// asked for (to the address as it was) and of a new password.
+func (s *Service) afterUpdate(ctx context.Context, before, after *models.User, pending string, newPassword bool) {
+	if pending != "" {
+		s.sendVerification(ctx, after, pending, true)
+		s.notify(ctx, before, Notice{Kind: mail.KindEmailChangeRequested, NewEmail: pending})
+	}
+	if newPassword {
+		s.notify(ctx, after, Notice{Kind: mail.KindPasswordChanged})
+	}
 }
 
 // writeUserUpdate writes the staged columns, and the new password if there

@@ -232,3 +232,8 @@ func Field(field, msg string) *Error {
 
 // NonField is a 400 under non_field_errors.
 func NonField(msg string) *Error { return Field("non_field_errors", msg) }
+
+// EmailNotVerified refuses a login (AUTH_EMAIL_VERIFICATION=required)
+// until the address's link has been used.
+var EmailNotVerified = &Error{Status: http.StatusForbidden, Code: "email_not_verified",
+	Detail: "E-mail address is not verified."}

@@ -52,6 +52,12 @@ type Config struct {
 	SMTPURL  string // AUTH_SMTP_URL
 	MailFrom string // AUTH_MAIL_FROM
 	ResetURL string // AUTH_RESET_URL
+	// Email ownership (email.go): verification mode, link lifetime and
+	// page, and security notices by mail.
+	EmailVerification string        // AUTH_EMAIL_VERIFICATION: off, optional, required
+	EmailTokenTTL     time.Duration // AUTH_EMAIL_TOKEN_TTL
+	VerifyURL         string        // AUTH_VERIFY_URL
+	SecurityMail      bool          // AUTH_SECURITY_MAIL (on|off, default on)
 
 	MetricsToken string // AUTH_METRICS_TOKEN
 	// RefreshCookie keeps the refresh token in an HttpOnly cookie instead of
@@ -121,6 +127,10 @@ func Defaults() Config {
 		DeviceCookieTTL:   90 * 24 * time.Hour,
 		MailFrom:          "authsvc <no-reply@localhost>",
 		ResetURL:          "http://localhost:8000/reset-password",
+		EmailVerification: EmailOptional,
+		EmailTokenTTL:     24 * time.Hour,
+		VerifyURL:         "http://localhost:8000/verify-email",
+		SecurityMail:      true,
 		SQLiteSynchronous: "FULL",
 		LogLevel:          "info",
 		LogFormat:         "auto",
@@ -166,6 +176,10 @@ func Load(getenv func(string) string) (Config, error) {
 	p.str("AUTH_SMTP_URL", &c.SMTPURL)
 	p.str("AUTH_MAIL_FROM", &c.MailFrom)
 	p.str("AUTH_RESET_URL", &c.ResetURL)
+	p.str("AUTH_EMAIL_VERIFICATION", &c.EmailVerification)
+	p.dur("AUTH_EMAIL_TOKEN_TTL", &c.EmailTokenTTL)
+	p.str("AUTH_VERIFY_URL", &c.VerifyURL)
+	p.onOff("AUTH_SECURITY_MAIL", &c.SecurityMail)
 	p.str("AUTH_METRICS_TOKEN", &c.MetricsToken)
 	p.onOff("AUTH_REFRESH_COOKIE", &c.RefreshCookie)
 	p.onOff("AUTH_COOKIE_INSECURE", &c.CookieInsecure)

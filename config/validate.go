@@ -22,6 +22,7 @@ func (c *Config) Validate() error {
 		c.validateStorage,
 		c.validateLimits,
 		c.validateLogging,
+		c.validateEmail,
 	} {
 		if err := check(); err != nil {
 			return err

@@ -112,6 +112,9 @@ func importOne(ctx context.Context, store *models.Store, r djangoUser, out io.Wr
 		PasswordHash: hash,
 		IsStaff:      r.IsStaff || r.IsSuperuser, IsSuperuser: r.IsSuperuser, IsActive: r.IsActive,
 		DateJoined: r.DateJoined, LastLogin: r.LastLogin,
+		// The address was the user's in the old system, where reset mail
+		// went to it: it comes over as proven.
+		EmailVerified: email != "",
 	}
 	switch err := store.CreateUser(ctx, u); {
 	case errors.Is(err, models.ErrUsernameTaken):

@@ -10,6 +10,7 @@ import (
 	"authsvc/accounts"
 	"authsvc/middleware"
 	"authsvc/openapi"
+	"authsvc/throttle"
 )
 
 // New builds the HTTP handler with every route mounted.
@@ -68,6 +69,8 @@ func New(d Deps) (http.Handler, error) {
 	g.POST("/password/change", authed, a.passwordThrottle, handle(a.changePassword))
 	g.POST("/password/reset", a.resetThrottle, handle(a.passwordReset))
 	g.POST("/password/reset/confirm", handle(a.passwordResetConfirm))
+	g.POST("/email/verify", handle(a.verifyEmail))
+	g.POST("/email/verify/resend", a.Throttle.Guard(throttle.VerifyResend), handle(a.resendVerification))
 	g.GET("/sessions", authed, handle(a.listSessions))
 	g.DELETE("/sessions/:id", authed, handle(a.endSession))
 	g.GET("/keys", authed, handle(a.listKeys))

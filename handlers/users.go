@@ -19,6 +19,8 @@ type ownUser struct {
 	IsStaff        bool       `json:"is_staff"`
 	DateJoined     time.Time  `json:"date_joined"`
 	LastLogin      *time.Time `json:"last_login"`
+	EmailVerified  bool       `json:"email_verified"`
+	PendingEmail   *string    `json:"pending_email"`
 }
 
 func newOwnUser(u *accounts.User) ownUser {
@@ -27,6 +29,7 @@ func newOwnUser(u *accounts.User) ownUser {
 		ProfilePicture: nullable(u.ProfilePicture),
 		FollowersCount: u.FollowersCount, FollowingCount: u.FollowingCount,
 		IsStaff: u.IsStaff, DateJoined: u.DateJoined.UTC(),
+		EmailVerified: u.EmailVerified, PendingEmail: u.PendingEmail,
 	}
 	if u.LastLogin != nil {
 		t := u.LastLogin.UTC()

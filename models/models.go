@@ -35,6 +35,11 @@ type User struct {
 	// and its session or key is only written if the version is still the
 	// same, so a login that checked the old password cannot outlive the change.
 	CredentialVersion int64 `gorm:"not null;default:0"`
+	// EmailVerified says the user proved Email is theirs (a link sent to it
+	// was used). PendingEmail is an address the user asked to change to:
+	// Email stays until the link sent to PendingEmail is used (email.go).
+	EmailVerified bool    `gorm:"not null;default:false"`
+	PendingEmail  *string `gorm:"size:254"`
 }
 
 // Session is one login. Access and refresh tokens carry its id (sid); a
@@ -101,5 +106,5 @@ var (
 // All lists every model, for migrations.
 func All() []any {
 	return []any{&User{}, &Session{}, &APIKey{}, &PasswordResetToken{}, &Follow{}, &SigningKey{},
-		&TOTPFactor{}, &RecoveryCode{}, &MFAChallenge{}}
+		&TOTPFactor{}, &RecoveryCode{}, &MFAChallenge{}, &EmailToken{}}
 }

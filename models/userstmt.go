@@ -10,7 +10,7 @@ import (
 // userColumns are the users columns in the order userScan reads them.
 const userColumns = `u.id, u.username, u.username_key, u.email, u.email_key, u.password_hash, u.bio, u.profile_picture,
  u.is_staff, u.is_superuser, u.is_active, u.date_joined, u.last_login, u.followers_count, u.following_count,
- u.credential_version`
+ u.credential_version, u.email_verified, u.pending_email`
 
 // userScan holds the scan targets for userColumns; finish copies the
 // nullable ones into the User.
@@ -18,13 +18,14 @@ type userScan struct {
 	u         *User
 	lastLogin sql.NullTime
 	emailKey  sql.NullString
+	pending   sql.NullString
 }
 
 func (x *userScan) dest() []any {
 	u := x.u
 	return []any{&u.ID, &u.Username, &u.UsernameKey, &u.Email, &x.emailKey, &u.PasswordHash, &u.Bio, &u.ProfilePicture,
 		&u.IsStaff, &u.IsSuperuser, &u.IsActive, &u.DateJoined, &x.lastLogin, &u.FollowersCount, &u.FollowingCount,
-		&u.CredentialVersion}
+		&u.CredentialVersion, &u.EmailVerified, &x.pending}
 }
 
 func (x *userScan) finish() {
@@ -35,6 +36,10 @@ func (x *userScan) finish() {
 	if x.emailKey.Valid {
 		k := x.emailKey.String
 		x.u.EmailKey = &k
+	}
+	if x.pending.Valid {
+		p := x.pending.String
+		x.u.PendingEmail = &p
 	}
 }
 

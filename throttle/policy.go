@@ -71,6 +71,16 @@ var (
 		Field:      "email",
 		Normalize:  strings.ToLower,
 	}
+	// VerifyResend is every request for a new verification link: the same
+	// limits as a reset request, counted apart so that one does not use up
+	// the other.
+	VerifyResend = Policy{
+		Name:       "verify_resend",
+		PerIP:      Rule{Limit: 10, Window: time.Hour},
+		PerSubject: Rule{Limit: 3, Window: time.Hour},
+		Field:      "email",
+		Normalize:  strings.ToLower,
+	}
 )
 
 // Counts reports whether an answer with this status uses up the budget.
