@@ -34,7 +34,7 @@ function showVerifyResult(text, result) {
   const p = $("verify-result");
   p.textContent = text;
   p.dataset.result = result;
-  p.className = result === "failed" ? "notice error" : "notice";
+  p.className = { failed: "notice error", verified: "notice ok" }[result] || "notice";
 }
 
 // verifyFromLink posts the token of the link the app was opened with.

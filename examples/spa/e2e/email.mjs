@@ -115,6 +115,7 @@ async function changeAddress(t) {
   await page.fill("#email-password", t.password);
   await page.click("#email-change");
   await statusIs(page, "A confirmation link was sent to " + t.second);
+  check(await page.locator("#email-code-label").isHidden(), `${mode}: no code field while two-factor is off`);
   check((await page.getAttribute("#email-pending", "data-email")) === t.second && (await field(page, "email")) === t.first,
     `${mode}: the new address is pending; the old one stays until the link is used`);
   await t.shot("email-pending");
