@@ -75,6 +75,20 @@ func (s *Service) issueKey(ctx context.Context, u *models.User, ttl time.Duratio
 	return key, nil
 }
 
+// RegistrationKey is the key the accounts app's registration hands out
+// with the new user: none (nil) while the address must be verified first
+// (AUTH_EMAIL_VERIFICATION=required), as a login would refuse one.
+func (s *Service) RegistrationKey(ctx context.Context, u *models.User) (*string, error) {
+	if s.emailGate(u) != nil {
+		return nil, nil
+	}
+	key, err := s.IssueKey(ctx, u, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &key, nil
+}
+
 // KeyLogin checks username and password as Credentials does (same cost for
 // unknown, wrong and inactive) and issues a key. Failures answer DRF's 400;
 // so does a login whose credentials changed while it ran (see IssueKey).

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/netip"
 
 	"authsvc/mail"
@@ -18,38 +17,32 @@ const maxKnownDevices = 20
 
 // noteSignIn records the device of a successful sign-in and, when the user
 // has signed in before but never from this device, sends the new_device
-// notice. It runs after every successful login and never fails or slows
-// one: the record is written on the mail worker (Outbox.Submit), so the
-// login waits for a channel send only, and a failure there is logged by the
-// worker. Without an outbox nothing is recorded, as no notice could be
-// sent; once there is one, a user with no device recorded starts over with
-// a first sign-in, which records without mailing.
+// notice. It runs after every successful login and never fails one: a
+// failure is logged. The record is one small write on the request path; it
+// is not put on the mail worker, whose bounded queue is for mail (a hanging
+// SMTP server must not let logins crowd reset links out). Only the notice
+// goes there. When no notice could be sent (notices off, no address, no
+// mailer) nothing is recorded; a user with no device recorded starts over
+// with a first sign-in, which records without mailing.
 func (s *Service) noteSignIn(ctx context.Context, u *models.User, m Meta) {
-	out := s.o.Reset.Outbox
-	if out == nil {
+	if !s.o.Email.SecurityMail || u.Email == "" || s.o.Reset.Outbox == nil {
 		return
 	}
 	// The user agent as the session stores it, so the notice names the
 	// device as the list of sessions does.
 	ua := truncate(CleanText(m.UserAgent), 512)
 	prefix := ipPrefix(m.IP)
-	fp := deviceFingerprint(ua, prefix)
-	now := s.now()
-	user := *u // the worker reads its own copy, whatever the caller does with u
-	out.Submit(mail.KindNewDevice, func(ctx context.Context) (mail.Message, bool, error) {
-		isNew, firstEver, err := s.o.Store.SeeDevice(ctx, user.ID, fp, now, maxKnownDevices)
-		if errors.Is(err, models.ErrNotFound) {
-			return mail.Message{}, false, nil // deleted since: nobody to tell
-		}
-		if err != nil {
-			return mail.Message{}, false, fmt.Errorf("note sign-in of user %d: %w", user.ID, err)
-		}
-		if isNew && !firstEver {
-			s.notify(ctx, &user, Notice{Kind: mail.KindNewDevice, UserAgent: ua, IP: prefix})
-		}
-		// The notice, if any, is a message of its own; this job sends none.
-		return mail.Message{}, false, nil
-	})
+	isNew, firstEver, err := s.o.Store.SeeDevice(ctx, u.ID, deviceFingerprint(ua, prefix), s.now(), maxKnownDevices)
+	if errors.Is(err, models.ErrNotFound) {
+		return // deleted since: nobody to tell
+	}
+	if err != nil {
+		s.o.Log.WarnContext(ctx, "note sign-in device failed", "user_id", u.ID, "err", err)
+		return
+	}
+	if isNew && !firstEver {
+		s.notify(ctx, u, Notice{Kind: mail.KindNewDevice, UserAgent: ua, IP: prefix})
+	}
 }
 
 // ipPrefix is the network an address belongs to for telling devices apart:

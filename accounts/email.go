@@ -112,6 +112,11 @@ func (s *Service) VerifyEmail(ctx context.Context, token Field) (*models.User, e
 	if err != nil {
 		return nil, internal("verify email", err)
 	}
+	if t.Change && !s.verifying() {
+		// Changes apply at once with verification off; a link from
+		// before must not undo a later change.
+		return nil, invalid
+	}
 	err = s.o.Store.UseEmailToken(ctx, t, emailKey(t.Email), s.now())
 	switch {
 	case errors.Is(err, models.ErrTokenVoid):

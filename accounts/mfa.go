@@ -114,10 +114,13 @@ func (s *Service) DisableTOTP(ctx context.Context, p *Principal, password, code 
 	if err := s.changeFactor(ctx, p, password, code); err != nil {
 		return err
 	}
-	if err := s.o.Store.RemoveMFA(ctx, p.User.ID, false, s.now()); err != nil {
+	removed, err := s.o.Store.RemoveMFA(ctx, p.User.ID, false, s.now())
+	if err != nil {
 		return internal("disable totp", err)
 	}
-	s.notify(ctx, &p.User, Notice{Kind: mail.KindMFADisabled})
+	if removed { // not when a concurrent request turned it off first
+		s.notify(ctx, &p.User, Notice{Kind: mail.KindMFADisabled})
+	}
 	return nil
 }
 
@@ -158,15 +161,17 @@ func (s *Service) RemoveMFA(ctx context.Context, actor *Principal, userID int64)
 	if err := mayManage(actor, target); err != nil {
 		return err
 	}
-	err = s.o.Store.RemoveMFA(ctx, userID, true, s.now())
+	removed, err := s.o.Store.RemoveMFA(ctx, userID, true, s.now())
 	if errors.Is(err, models.ErrNotFound) {
 		return apierr.NotFound
 	}
 	if err != nil {
 		return internal("remove mfa", err)
 	}
-	s.o.Log.WarnContext(ctx, "second factor removed by staff", "actor_id", actor.User.ID, "user_id", userID)
-	s.notify(ctx, target, Notice{Kind: mail.KindMFADisabled})
+	s.o.Log.WarnContext(ctx, "second factor removed by staff", "actor_id", actor.User.ID, "user_id", userID, "removed", removed)
+	if removed {
+		s.notify(ctx, target, Notice{Kind: mail.KindMFADisabled})
+	}
 	return nil
 }
 

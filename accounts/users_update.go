@@ -35,8 +35,9 @@ type userUpdate struct {
 	v      apierr.Validation
 	cols   map[string]any
 	// pending is the address a change waits on (its link is mailed once
-	// the update is written).
+	// the update is written); removed says the address was removed.
 	pending string
+	removed bool
 }
 
 // UpdateUser applies in to target on behalf of actor (the owner, or staff
@@ -84,7 +85,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *Principal, target *mode
 	if err != nil {
 		return nil, internal("reload user", err)
 	}
-	s.afterUpdate(ctx, target, u, up.pending, newPassword != "")
+	s.afterUpdate(ctx, target, u, up, newPassword != "")
 	return u, nil
 }
 
@@ -119,39 +120,61 @@ func (s *Service) stageUsername(ctx context.Context, up *userUpdate, in ProfileI
 	return nil
 }
 
-// stageEmail checks a new address and that no other user has it; it reports
-// whether the address changes (which then needs current_password).
+// stageEmail checks a new address and reports whether the address changes
+// (which then needs current_password). With verification on, a new address
+// waits for its link (pending_email); sending the current address cancels
+// a pending change, and needs nothing: the notice of a change tells the
+// owner to do just that.
 func (s *Service) stageEmail(ctx context.Context, up *userUpdate, f Field) (bool, error) {
 	email, set, ok := optional(&up.v, "email", f)
-	if !set || !ok || email == up.target.Email {
+	if !set || !ok {
 		return false, nil
+	}
+	if email != "" && emailKey(email) == emailKey(up.target.Email) {
+		if up.target.PendingEmail != nil {
+			up.cols["pending_email"] = nil
+		}
+		if email == up.target.Email {
+			return false, nil
+		}
 	}
 	switch {
 	case email == "":
-		// Removing the address proves nothing: it applies at once.
+		// Removing the address proves nothing: it applies at once (and
+		// the address as it was is told).
 		up.cols["email"], up.cols["email_key"] = "", nil
 		up.cols["email_verified"], up.cols["pending_email"] = false, nil
+		up.removed = true
 	case emailError(email) != "":
 		up.v.Add("email", emailError(email))
-	case s.verifying():
+	case s.verifying() && emailKey(email) != emailKey(up.target.Email):
 		// The address waits for its link (VerifyEmail). Whether another
 		// account has it is answered then, not here, so that this
 		// endpoint does not tell which addresses exist.
 		up.cols["pending_email"] = email
 		up.pending = email
 	default:
-		taken, err := s.o.Store.EmailKeyTaken(ctx, emailKey(email), up.target.ID)
-		if err != nil {
-			return true, internal("update profile", err)
-		}
-		if taken {
-			up.v.Add("email", msgEmailTaken)
-		} else {
-			up.cols["email"], up.cols["email_key"] = email, emailKey(email)
-			up.cols["email_verified"] = false
-		}
+		return true, s.stageImmediateEmail(ctx, up, email)
 	}
 	return true, nil
+}
+
+// stageImmediateEmail changes the address at once: verification off, or
+// only its spelling changes.
+func (s *Service) stageImmediateEmail(ctx context.Context, up *userUpdate, email string) error {
+	taken, err := s.o.Store.EmailKeyTaken(ctx, emailKey(email), up.target.ID)
+	if err != nil {
+		return internal("update profile", err)
+	}
+	if taken {
+		up.v.Add("email", msgEmailTaken)
+		return nil
+	}
+	up.cols["email"], up.cols["email_key"], up.cols["pending_email"] = email, emailKey(email), nil
+	if emailKey(email) != emailKey(up.target.Email) {
+		up.cols["email_verified"] = false
+	}
+	return nil
 }
 
 func (up *userUpdate) stageBio(f Field) {
@@ -225,14 +248,22 @@ func (s *Service) stageCredentials(ctx context.Context, up *userUpdate, in Profi
 
 // afterUpdate mails what an update calls for: the link that applies a
 // pending address (to that address), and the notices of an address change
-// asked for (to the address as it was) and of a new password.
-func (s *Service) afterUpdate(ctx context.Context, before, after *models.User, pending string, newPassword bool) {
-	if pending != "" {
-		s.sendVerification(ctx, after, pending, true)
-		s.notify(ctx, before, Notice{Kind: mail.KindEmailChangeRequested, NewEmail: pending})
+// asked for or made, and of a new password, to the address as it was
+// before the update (the one its owner reads; an attacker's new address
+// must not be the only one told).
+func (s *Service) afterUpdate(ctx context.Context, before, after *models.User, up *userUpdate, newPassword bool) {
+	if up.pending != "" {
+		s.sendVerification(ctx, after, up.pending, true)
+	}
+	if up.pending != "" || up.removed || before.Email != after.Email {
+		newEmail := after.Email
+		if up.pending != "" {
+			newEmail = up.pending
+		}
+		s.notify(ctx, before, Notice{Kind: mail.KindEmailChangeRequested, NewEmail: newEmail})
 	}
 	if newPassword {
-		s.notify(ctx, after, Notice{Kind: mail.KindPasswordChanged})
+		s.notify(ctx, before, Notice{Kind: mail.KindPasswordChanged})
 	}
 }
 

@@ -15,7 +15,9 @@ import (
 // userWithToken is the accounts app's register answer: the user and a key.
 type userWithToken struct {
 	ownUser
-	Token string `json:"token"`
+	// Token is the key; null on registration while the address must be
+	// verified first (AUTH_EMAIL_VERIFICATION=required).
+	Token *string `json:"token"`
 }
 
 // keyLogin reads a key login: username, password and an optional
@@ -83,7 +85,7 @@ func (a *api) accountsRegister(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	key, err := a.Accounts.IssueKey(c.Request.Context(), u, 0)
+	key, err := a.Accounts.RegistrationKey(c.Request.Context(), u)
 	if err != nil {
 		return err
 	}

@@ -32,18 +32,24 @@ func (EmailToken) TableName() string { return "email_tokens" }
 // is no longer the one it proves.
 var ErrTokenVoid = errors.New("email token void")
 
-// CreateEmailToken stores t, first dropping the user's used and expired
-// ones; it stores nothing when the user already has max live links
-// (returns false), so that an inbox cannot be flooded.
+// CreateEmailToken stores t, first dropping the user's links that can no
+// longer apply; it stores nothing when the user already has max live links
+// of t's kind (returns false), so that an inbox cannot be flooded.
 func (s *Store) CreateEmailToken(ctx context.Context, t *EmailToken, max int) (bool, error) {
 	created := false
 	err := s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("user_id = ? AND (used_at IS NOT NULL OR expires_at <= ?)", t.UserID, t.CreatedAt).
-			Delete(&EmailToken{}).Error; err != nil {
+		// Spent and expired links go, and so do links of the same kind for
+		// another address (an address asked for before this one, or an
+		// address the account had): they can apply to nothing any more,
+		// and must not use up the room of the links that can.
+		if err := tx.Where("user_id = ? AND (used_at IS NOT NULL OR expires_at <= ? OR (change = ? AND email <> ?))",
+			t.UserID, t.CreatedAt, t.Change, t.Email).Delete(&EmailToken{}).Error; err != nil {
 			return fmt.Errorf("clean email tokens: %w", err)
 		}
+		// Verification links and change links are counted apart, so that
+		// resend requests by anyone cannot starve the user's own change.
 		var live int64
-		if err := tx.Model(&EmailToken{}).Where("user_id = ?", t.UserID).Count(&live).Error; err != nil {
+		if err := tx.Model(&EmailToken{}).Where("user_id = ? AND change = ?", t.UserID, t.Change).Count(&live).Error; err != nil {
 			return fmt.Errorf("count email tokens: %w", err)
 		}
 		if live >= int64(max) {
@@ -56,6 +62,16 @@ func (s *Store) CreateEmailToken(ctx context.Context, t *EmailToken, max int) (b
 		return nil
 	})
 	return created, err
+}
+
+// voidEmailChange drops the user's pending address (its links then apply
+// to nothing): a new password, set by the user or by reset, ends a change
+// that whoever had the old password may have asked for.
+func voidEmailChange(tx *gorm.DB, userID int64) error {
+	if err := tx.Model(&User{}).Where("id = ?", userID).Update("pending_email", nil).Error; err != nil {
+		return fmt.Errorf("void pending email of user %d: %w", userID, err)
+	}
+	return nil
 }
 
 // EmailTokenByHash loads an email token.

@@ -188,10 +188,18 @@ func putRecoveryCodes(tx *gorm.DB, userID int64, hashes []string) error {
 // (an admin removing a locked-out user's factors) every session and API key
 // of the user ends too and the credential version moves. ErrNotFound when
 // there is no such user.
-func (s *Store) RemoveMFA(ctx context.Context, userID int64, endAccess bool, now time.Time) error {
-	return s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+//
+// removed reports whether a confirmed factor was there to remove (a notice
+// is due only then).
+func (s *Store) RemoveMFA(ctx context.Context, userID int64, endAccess bool, now time.Time) (removed bool, err error) {
+	err = s.W.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Where("user_id = ? AND confirmed_at IS NOT NULL", userID).Delete(&TOTPFactor{})
+		if res.Error != nil {
+			return fmt.Errorf("delete totp factor of user %d: %w", userID, res.Error)
+		}
+		removed = res.RowsAffected > 0
 		if err := tx.Where("user_id = ?", userID).Delete(&TOTPFactor{}).Error; err != nil {
-			return fmt.Errorf("delete totp factor of user %d: %w", userID, err)
+			return fmt.Errorf("delete totp enrolment of user %d: %w", userID, err)
 		}
 		if err := tx.Where("user_id = ?", userID).Delete(&RecoveryCode{}).Error; err != nil {
 			return fmt.Errorf("delete recovery codes of user %d: %w", userID, err)
@@ -204,6 +212,7 @@ func (s *Store) RemoveMFA(ctx context.Context, userID int64, endAccess bool, now
 		}
 		return revokeUserAccess(tx, userID, "", "", ReasonAdmin, now)
 	})
+	return removed, err
 }
 
 // bumpCredentials moves the user's credential version on (see

@@ -100,6 +100,9 @@ func (s *Store) ResetPassword(ctx context.Context, r PasswordReset) (bool, error
 		if res.RowsAffected == 0 {
 			return errResetStale
 		}
+		if err := voidEmailChange(tx, r.UserID); err != nil {
+			return err
+		}
 		return revokeUserAccess(tx, r.UserID, "", "", r.Reason, r.Now)
 	})
 	if errors.Is(err, errResetStale) {

@@ -131,6 +131,11 @@ func (s *Store) SetPasswordRevoking(ctx context.Context, id int64, hash string, 
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
+		if _, changing := cols["pending_email"]; !changing {
+			if err := voidEmailChange(tx, id); err != nil {
+				return err
+			}
+		}
 		return revokeUserAccess(tx, id, keepSession, keepKey, reason, now)
 	})
 }
