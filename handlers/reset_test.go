@@ -53,12 +53,40 @@ func registerWithEmail(t *testing.T, srv *testserver.Server, username, email, pa
 // requestToken asks for a reset and returns the token from the mail.
 func (e *resetEnv) requestToken(t *testing.T, email string) string {
 	t.Helper()
-	seen := len(e.smtp.Messages())
+	token, _ := e.requestMail(t, email)
+	return token
+}
+
+// requestMail asks for a reset and returns the token and the mail that
+// brought it: the one new reset link the SMTP server received (other mail,
+// such as the verification link of a registration, may arrive meanwhile).
+func (e *resetEnv) requestMail(t *testing.T, email string) (string, sentMail) {
+	t.Helper()
+	before := e.mails(t)
 	r := e.srv.Post(resetPath, map[string]string{"email": email})
 	if r.Status != http.StatusAccepted {
 		t.Fatalf("reset request: %d %s", r.Status, r.Body)
 	}
-	return tokenFromMail(t, e.smtp.Wait(t, seen).Raw)
+	return newLink(t, before, e.mails(t), resetPage)
+}
+
+// mails are the messages the SMTP server received so far, once the queue
+// is empty.
+func (e *resetEnv) mails(t *testing.T) []sentMail {
+	t.Helper()
+	return smtpMails(t, e.srv, e.smtp)
+}
+
+// resetMails are the mails with a reset link.
+func (e *resetEnv) resetMails(t *testing.T) []sentMail {
+	t.Helper()
+	var out []sentMail
+	for _, m := range e.mails(t) {
+		if linkToken(t, m, resetPage) != "" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func confirm(srv *testserver.Server, token, password string) *testserver.Response {
@@ -101,12 +129,16 @@ func TestPasswordResetRefusesBadTokens(t *testing.T) {
 			return token
 		}},
 		{"void after an email change", func(t *testing.T, e *resetEnv, token string) string {
+			// The change lands when the new address's link is used.
 			p := e.srv.Login("ann", annPassword)
-			r := e.srv.Do(testserver.Request{Method: http.MethodPatch, Path: "/api/auth/profile/", Bearer: p.Access,
-				JSON: map[string]string{"email": "ann-new@example.test", "current_password": annPassword}})
-			if r.Status != http.StatusOK {
-				t.Fatalf("email change: %d %s", r.Status, r.Body)
+			before := e.mails(t)
+			wantStatus(t, changeEmail(e.srv, p.Access, "ann-new@example.test", annPassword), http.StatusOK)
+			link, m := newLink(t, before, e.mails(t), defaultVerifyPage)
+			if m.To != "ann-new@example.test" {
+				t.Fatalf("change link mailed to %s", m.To)
 			}
+			wantStatus(t, verifyEmail(e.srv, link), http.StatusOK)
+			wantAddress(t, e.srv, "ann", "ann-new@example.test", "")
 			return token
 		}},
 		{"void after a later reset", func(t *testing.T, e *resetEnv, token string) string {
