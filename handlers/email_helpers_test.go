@@ -207,3 +207,24 @@ func changeEmail(s *testserver.Server, access, email, password string) *testserv
 	return s.Do(testserver.Request{Method: http.MethodPatch, Path: pathProfile, Bearer: access,
 		JSON: map[string]any{"email": email, "current_password": password}})
 }
+
+// linkTo is the token of the one verification link mailed to addr since
+// before.
+func (e *resetEnv) linkTo(t *testing.T, before []sentMail, addr string) string {
+	t.Helper()
+	token, m := newLink(t, before, e.mails(t), verifyPage)
+	if m.To != addr {
+		t.Fatalf("verification link mailed to %s, want %s", m.To, addr)
+	}
+	return token
+}
+
+// registerVerified registers username with addr and uses the link mailed
+// to it; it returns the user's id.
+func (e *resetEnv) registerVerified(t *testing.T, username, addr, password string) int64 {
+	t.Helper()
+	before := e.mails(t)
+	id := registerWithEmail(t, e.srv, username, addr, password)
+	wantStatus(t, verifyEmail(e.srv, e.linkTo(t, before, addr)), http.StatusOK)
+	return id
+}
