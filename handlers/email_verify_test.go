@@ -123,20 +123,10 @@ func TestEmailVerifyRefusals(t *testing.T) {
 			return tok
 		}},
 		{"pending address replaced", func(t *testing.T, e *resetEnv) string {
-			access := e.srv.Login("ann", annPassword).Access
-			before := e.mails(t)
-			wantStatus(t, changeEmail(e.srv, access, changed, annPassword), http.StatusOK)
-			tok := e.linkTo(t, before, changed)
-			wantStatus(t, changeEmail(e.srv, access, "ann-other@example.test", annPassword), http.StatusOK)
-			return tok
+			return pendingThen(t, e, changed, "ann-other@example.test")
 		}},
 		{"pending address dropped", func(t *testing.T, e *resetEnv) string {
-			access := e.srv.Login("ann", annPassword).Access
-			before := e.mails(t)
-			wantStatus(t, changeEmail(e.srv, access, changed, annPassword), http.StatusOK)
-			tok := e.linkTo(t, before, changed)
-			wantStatus(t, changeEmail(e.srv, access, "", annPassword), http.StatusOK)
-			return tok
+			return pendingThen(t, e, changed, "")
 		}},
 		{"account deactivated", func(t *testing.T, e *resetEnv) string {
 			tok := e.linkTo(t, nil, "ann@example.test")
@@ -159,6 +149,18 @@ func TestEmailVerifyRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// pendingThen has ann ask to change to addr, then send next as her
+// address; it returns the link mailed to addr.
+func pendingThen(t *testing.T, e *resetEnv, addr, next string) string {
+	t.Helper()
+	access := e.srv.Login("ann", annPassword).Access
+	before := e.mails(t)
+	wantStatus(t, changeEmail(e.srv, access, addr, annPassword), http.StatusOK)
+	tok := e.linkTo(t, before, addr)
+	wantStatus(t, changeEmail(e.srv, access, next, annPassword), http.StatusOK)
+	return tok
 }
 
 // The link works until its last second, and the body is checked like any
