@@ -85,6 +85,10 @@ func (s *Service) FinishMFA(ctx context.Context, token, code string, m Meta, all
 	if err != nil {
 		return MFAResult{}, err
 	}
+	if err := s.emailGate(u); err != nil {
+		// Verification turned required since the first step.
+		return MFAResult{}, err
+	}
 	if allow != nil {
 		if err := allow(c.Flow); err != nil {
 			return MFAResult{}, err

@@ -16,6 +16,7 @@ var expiringTables = []expiring{
 	// Keys without an expiry have expires_at NULL, which is never < now.
 	{"api_keys", "id", "expires_at"},
 	{"mfa_challenges", "hash", "expires_at"},
+	{"email_tokens", "hash", "expires_at"},
 }
 
 // DeleteExpired removes at most batch rows whose expiry is before now from

@@ -106,5 +106,5 @@ var (
 // All lists every model, for migrations.
 func All() []any {
 	return []any{&User{}, &Session{}, &APIKey{}, &PasswordResetToken{}, &Follow{}, &SigningKey{},
-		&TOTPFactor{}, &RecoveryCode{}, &MFAChallenge{}, &EmailToken{}}
+		&TOTPFactor{}, &RecoveryCode{}, &MFAChallenge{}, &EmailToken{}, &KnownDevice{}}
 }

@@ -1,7 +1,8 @@
 // authsvc example SPA: register, log in, show the profile, refresh the
 // access token shortly before it expires (and retry a request once after a
 // 401), log out, list and end sessions. mfa.js adds the second factor:
-// the login's second step and the account security screen.
+// the login's second step and the account security screen; email.js the
+// email address (verification page, resend, a change waiting for its link).
 //
 // Two storage modes for the refresh token:
 //   memory: the refresh token lives in a JavaScript variable only (never in
@@ -128,7 +129,7 @@ async function showProfile() {
   const u = await authed("GET", "/api/auth/profile/");
   const dl = $("profile");
   dl.replaceChildren();
-  for (const k of ["id", "username", "email", "bio", "date_joined", "last_login"]) {
+  for (const k of ["id", "username", "email", "email_verified", "pending_email", "bio", "date_joined", "last_login"]) {
     const dt = document.createElement("dt");
     dt.textContent = k;
     const dd = document.createElement("dd");
@@ -136,6 +137,7 @@ async function showProfile() {
     dd.dataset.field = k;
     dl.append(dt, dd);
   }
+  showEmail(u);
   setStatus("Logged in as " + u.username + ".");
 }
 
@@ -182,7 +184,7 @@ async function login() {
       askSecondFactor(e.body.mfa_token);
       return;
     }
-    throw e;
+    throw emailLoginRefusal(e) || e;
   }
   await loggedIn(pair);
 }
@@ -199,6 +201,9 @@ async function loggedIn(pair) {
 
 async function register() {
   const body = { username: $("username").value, password: $("password").value };
+  // With an address the server mails a verification link (email.js takes it).
+  const email = $("email").value.trim();
+  if (email) body.email = email;
   await call("POST", "/api/auth/register/", { body });
   await login();
 }
@@ -211,6 +216,7 @@ async function logout() {
   } finally {
     state.access = state.refresh = null;
     resetSecurity();
+    resetEmail();
     render();
     setStatus("Logged out.");
   }

@@ -85,6 +85,8 @@ async function showSecurity() {
   $("mfa-codes-left").textContent = String(s.recovery_codes_left);
   $("mfa-enable").hidden = s.totp;
   $("mfa-manage").hidden = !s.totp;
+  // An email change needs a code too once the factor is on (email.js).
+  $("email-code-label").hidden = !s.totp;
   if (s.totp) hideEnrolment();
 }
 

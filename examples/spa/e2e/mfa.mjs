@@ -115,6 +115,7 @@ async function enrol(t) {
     `${mode}: status says on; the secret is gone from the page`);
   await page.waitForFunction(() => document.querySelectorAll("#sessions tr").length === 1);
   check(true, `${mode}: the other session ended on confirmation and the list shows it`);
+  check(await page.locator("#email-code-label").isVisible(), `${mode}: with the factor on, the email change form asks for a code`);
   await shot("mfa-recovery-codes");
   await page.click("#mfa-recovery-done");
   check(await page.locator("#recovery-codes li").count() === 0, `${mode}: recovery codes hidden after "stored"`);

@@ -3,7 +3,9 @@
 // once per mode, with a 3 s access-token lifetime, and the SPA's static
 // server (SPA_SERVE_BIN) on another port, so CORS and the cookie are real.
 // Every wait is on UI or network state, never a fixed sleep. mfa.mjs adds
-// the second factor (enrolment, the login's code step, step-up).
+// the second factor (enrolment, the login's code step, step-up); email.mjs
+// email verification and an address change, with the links read from the
+// server's mail outbox.
 import { chromium } from "playwright-core";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -12,6 +14,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { mfaScenario } from "./mfa.mjs";
+import { emailScenario } from "./email.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../../..");
@@ -53,21 +56,25 @@ async function waitFor(url, what) {
   }
 }
 
+// startAPI starts a server for one mode; it answers the API's URL and its
+// mail outbox folder (no SMTP configured: mails are .eml files there).
 async function startAPI(mode, spaOrigin) {
   const port = await freePort();
+  const url = "http://127.0.0.1:" + port;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "authsvc-spa-"));
   start("api-" + mode, BIN, ["serve"], {
     AUTH_ADDR: "127.0.0.1:" + port,
     AUTH_DATA_DIR: path.join(dir, "data"),
+    // Verification links open the app, which posts their token (email.js).
+    AUTH_VERIFY_URL: `${spaOrigin}/?api=${encodeURIComponent(url)}&mode=${mode}`,
     AUTH_DATABASE_URL: "sqlite://" + path.join(dir, "auth.db"),
     AUTH_ACCESS_TTL: "3s",
     AUTH_CORS_ORIGINS: spaOrigin,
     AUTH_REFRESH_COOKIE: mode === "cookie" ? "on" : "off",
     AUTH_COOKIE_INSECURE: "on", // plain http on 127.0.0.1
   });
-  const url = "http://127.0.0.1:" + port;
   await waitFor(url + "/healthz", "api " + mode);
-  return url;
+  return { api: url, outbox: path.join(dir, "data", "outbox") };
 }
 
 function check(cond, msg) {
@@ -162,9 +169,10 @@ const browser = await chromium.launch({
 let failed = false;
 try {
   for (const mode of ["memory", "cookie"]) {
-    const api = await startAPI(mode, spa);
+    const { api, outbox } = await startAPI(mode, spa);
     await scenario(browser, mode, spa, api);
     await mfaScenario(browser, { mode, spa, api, artifacts, check });
+    await emailScenario(browser, { mode, spa, api, outbox, artifacts, check });
   }
 } catch (e) {
   failed = true;
