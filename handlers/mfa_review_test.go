@@ -94,17 +94,26 @@ func TestAdminRequireMFAReachesProfiles(t *testing.T) {
 func checkStaffOnProfiles(t *testing.T, s *testserver.Server, c *staffCred, victim string, allowed bool) {
 	t.Helper()
 	id := registerWithEmail(t, s, victim, victim+"@example.test", "Victim-own-passphrase-4")
-	want := victim + "@example.test"
-	r := c.changeEmail(s, id, victim+"@moved.test")
+	want, moved := victim+"@example.test", victim+"@moved.test"
+	r := c.changeEmail(s, id, moved)
+	// With verification on (the default), an accepted change waits for
+	// the link mailed to the new address; a refused one mails nothing.
+	links := tokensTo(t, outboxMails(t, s), moved, defaultVerifyPage)
 	if allowed {
 		wantStatus(t, r, http.StatusOK)
-		want = victim + "@moved.test"
+		wantAddress(t, s, victim, want, moved)
+		if len(links) != 1 {
+			t.Fatalf("%d links mailed to %s, want 1", len(links), moved)
+		}
+		wantStatus(t, verifyEmail(s, links[0]), http.StatusOK)
+		want = moved
 	} else {
 		wantJSON(t, r, http.StatusForbidden, bodyAdminNeedsMFA)
+		if len(links) != 0 {
+			t.Fatalf("a refused change mailed %d links", len(links))
+		}
 	}
-	if got := user(t, s, victim).Email; got != want {
-		t.Fatalf("victim's email %q, want %q", got, want)
-	}
+	wantAddress(t, s, victim, want, "")
 	shown := func(m map[string]any, who string, visible bool) {
 		t.Helper()
 		email, ok := m["email"]

@@ -66,9 +66,13 @@ func TestProfilePatchIgnoresReadOnly(t *testing.T) {
 	wantStatus(t, profile(s, p.Access), http.StatusOK) // still active
 }
 
+// TestProfileUpdate covers the address change as it is without
+// verification (AUTH_EMAIL_VERIFICATION=off): it applies at once and is
+// checked for uniqueness at once. With verification on, the change waits
+// for its link (email_change_flow_test.go).
 func TestProfileUpdate(t *testing.T) {
 	t.Parallel()
-	s := newServer(t, nil)
+	s := newServer(t, map[string]string{"AUTH_EMAIL_VERIFICATION": "off"})
 	p, pw := s.NewUser("updater")
 	taken, takenPW := s.NewUser("taken")
 	patch := func(body map[string]any) *testserver.Response {

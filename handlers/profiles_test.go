@@ -120,14 +120,27 @@ func TestProfileEditPermissions(t *testing.T) {
 func TestProfileEmailVisibility(t *testing.T) {
 	t.Parallel()
 	s, alice, bob, staff := ownerOtherStaff(t)
+	before := outboxMails(t, s)
 	if r := call(s, alice, "PATCH", "/api/auth/profile/", map[string]string{"email": "alice@example.com", "current_password": testPassword}); r.Status != http.StatusOK {
 		t.Fatalf("set email: %d %s", r.Status, r.Body)
 	}
-
 	tests := []struct {
 		viewer person
 		want   bool
 	}{{alice, true}, {staff, true}, {bob, false}}
+	// A pending address is the owner's business: no public profile shows
+	// it, to anyone, and the address stays empty until the link is used.
+	for _, tt := range tests {
+		for _, path := range []string{profileURL(alice.ID, ""), profilesPath + "?search=alice"} {
+			if r := call(s, tt.viewer, "GET", path, nil); strings.Contains(string(r.Body), "alice@example.com") ||
+				strings.Contains(string(r.Body), "pending_email") {
+				t.Errorf("%s viewing %s before the link: %s", tt.viewer.Name, path, r.Body)
+			}
+		}
+	}
+	link, _ := newLink(t, before, outboxMails(t, s), defaultVerifyPage)
+	wantStatus(t, verifyEmail(s, link), http.StatusOK)
+
 	for _, tt := range tests {
 		detail := call(s, tt.viewer, "GET", profileURL(alice.ID, ""), nil).JSON(t)
 		list := call(s, tt.viewer, "GET", profilesPath+"?search=alice", nil).JSON(t)["results"].([]any)[0].(map[string]any)

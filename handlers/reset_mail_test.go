@@ -7,38 +7,28 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"authsvc/internal/smtptest"
 	"authsvc/internal/testserver"
 )
 
 // outboxToken asks for a password reset and returns the token from the mail
-// the service wrote to its outbox (no SMTP configured), newest message last.
+// the service wrote to its outbox (no SMTP configured). The outbox holds
+// other mail too (verification links, notices), so the reset is the one
+// new reset link.
 func outboxToken(t *testing.T, srv *testserver.Server, email string) string {
 	t.Helper()
+	before := outboxMails(t, srv)
 	if r := srv.Post(resetPath, map[string]string{"email": email}); r.Status != http.StatusAccepted {
 		t.Fatalf("reset request: %d %s", r.Status, r.Body)
 	}
-	flush(t, srv)
-	dir := filepath.Join(srv.Dir, "data", "outbox")
-	entries, err := os.ReadDir(dir)
-	if err != nil || len(entries) == 0 {
-		t.Fatalf("outbox: %v, %d messages", err, len(entries))
+	token, m := newLink(t, before, outboxMails(t, srv), resetPage)
+	if !strings.EqualFold(m.To, email) {
+		t.Fatalf("reset link for %s mailed to %s", email, m.To)
 	}
-	names := make([]string, len(entries))
-	for i, e := range entries {
-		names[i] = e.Name()
-	}
-	sort.Strings(names)
-	raw, err := os.ReadFile(filepath.Join(dir, names[len(names)-1]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tokenFromMail(t, raw)
+	return token
 }
 
 // flush waits until the service's mail queue has handled every message.
@@ -53,26 +43,6 @@ func flush(t *testing.T, srv *testserver.Server) {
 
 var tokenRE = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)
 
-// tokenFromMail reads the reset link out of a raw message.
-func tokenFromMail(t *testing.T, raw []byte) string {
-	t.Helper()
-	p := smtptest.Parse(t, raw)
-	if !strings.Contains(p.Text, resetPage+"?token=") {
-		t.Fatalf("text part has no link to %s: %q", resetPage, p.Text)
-	}
-	m := tokenRE.FindStringSubmatch(p.Text)
-	if m == nil {
-		t.Fatalf("no token in %q", p.Text)
-	}
-	if !strings.Contains(p.HTML, "token="+m[1]) {
-		t.Fatalf("html part lacks the same token: %q", p.HTML)
-	}
-	if len(m[1]) < 43 { // 32 random bytes, base64url
-		t.Fatalf("token %d characters, want >= 43", len(m[1]))
-	}
-	return m[1]
-}
-
 func TestPasswordResetOverSMTP(t *testing.T) {
 	t.Parallel()
 	e := newResetEnv(t)
@@ -80,8 +50,8 @@ func TestPasswordResetOverSMTP(t *testing.T) {
 	old1, old2 := e.srv.Login("ann", annPassword), e.srv.Login("ann", annPassword)
 
 	// The address matches without regard to case.
-	token := e.requestToken(t, "ANN@Example.test")
-	msg := e.smtp.Messages()[0]
+	token, m := e.requestMail(t, "ANN@Example.test")
+	msg := m.Envelope
 	if len(msg.To) != 1 || msg.To[0] != "ann@example.test" || msg.From != "no-reply@example.test" {
 		t.Fatalf("envelope from %q to %v", msg.From, msg.To)
 	}
@@ -137,10 +107,9 @@ func TestPasswordResetSameAnswerForEveryAddress(t *testing.T) {
 	if got := first.Str(t, "detail"); got != "If the address is registered, a reset link has been sent." {
 		t.Fatalf("detail %q", got)
 	}
-	flush(t, e.srv)
-	msgs := e.smtp.Messages()
-	if len(msgs) != 1 || msgs[0].To[0] != "ann@example.test" {
-		t.Fatalf("mail sent to %v, want only ann", msgs)
+	// Registration mailed verification links too: count the reset links.
+	if msgs := e.resetMails(t); len(msgs) != 1 || msgs[0].Envelope.To[0] != "ann@example.test" {
+		t.Fatalf("reset links sent to %v, want only ann", msgs)
 	}
 	if r := e.srv.Post(resetPath, map[string]string{"email": "not-an-address"}); r.Status != http.StatusBadRequest ||
 		!strings.Contains(string(r.Body), `"email"`) {
@@ -156,23 +125,27 @@ func TestPasswordResetWritesOutboxWithoutSMTP(t *testing.T) {
 	if r := srv.Post(resetPath, map[string]string{"email": "ann@example.test"}); r.Status != http.StatusAccepted {
 		t.Fatalf("reset request: %d %s", r.Status, r.Body)
 	}
-	flush(t, srv)
-	dir := filepath.Join(srv.Dir, "data", "outbox")
-	entries, err := os.ReadDir(dir)
+	// The registration's verification link is in the outbox too: every
+	// file is a finished .eml readable by the owner only, and one of them
+	// holds the reset link.
+	msgs := outboxMails(t, srv)
+	entries, err := os.ReadDir(filepath.Join(srv.Dir, "data", "outbox"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 1 || !strings.HasSuffix(entries[0].Name(), ".eml") {
-		t.Fatalf("outbox holds %v, want one .eml", entries)
+	if len(entries) != len(msgs) || len(msgs) == 0 {
+		t.Fatalf("outbox holds %v, want only .eml files", entries)
 	}
-	if info, _ := entries[0].Info(); info.Mode().Perm() != 0o600 {
-		t.Fatalf("mode %v, want 0600", info.Mode().Perm())
+	for _, e := range entries {
+		if info, _ := e.Info(); info.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: mode %v, want 0600", e.Name(), info.Mode().Perm())
+		}
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, entries[0].Name()))
-	if err != nil {
-		t.Fatal(err)
+	tokens := tokensTo(t, msgs, "ann@example.test", resetPage)
+	if len(tokens) != 1 {
+		t.Fatalf("%d reset links in the outbox, want 1", len(tokens))
 	}
-	token := tokenFromMail(t, raw)
+	token := tokens[0]
 	if r := confirm(srv, token, newPassword); r.Status != http.StatusOK {
 		t.Fatalf("confirm: %d %s", r.Status, r.Body)
 	}
@@ -191,8 +164,7 @@ func TestPasswordResetBoundsOutstandingLinks(t *testing.T) {
 			t.Fatalf("request %d: %d %s", i, r.Status, r.Body)
 		}
 	}
-	flush(t, e.srv)
-	if n := len(e.smtp.Messages()); n != 3 {
+	if n := len(e.resetMails(t)); n != 3 {
 		t.Fatalf("%d mails for 5 requests, want 3", n)
 	}
 	// Once the links expire, a new one is sent again.

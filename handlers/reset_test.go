@@ -31,12 +31,27 @@ type resetEnv struct {
 // newResetEnv starts a test SMTP server and the service pointed at it.
 func newResetEnv(t *testing.T) *resetEnv {
 	t.Helper()
+	return newMailEnv(t, nil)
+}
+
+// newMailEnv is newResetEnv with more settings (env), such as
+// AUTH_EMAIL_VERIFICATION.
+func newMailEnv(t *testing.T, env map[string]string) *resetEnv {
+	t.Helper()
 	e := &resetEnv{smtp: smtptest.Start(t), log: &testserver.LogBuffer{}}
-	e.srv = testserver.New(t, testserver.Options{Log: e.log, Env: map[string]string{
-		"AUTH_SMTP_URL":  e.smtp.URL(),
-		"AUTH_RESET_URL": resetPage,
-		"AUTH_MAIL_FROM": "authsvc <no-reply@example.test>",
-	}})
+	all := map[string]string{
+		"AUTH_SMTP_URL":   e.smtp.URL(),
+		"AUTH_RESET_URL":  resetPage,
+		"AUTH_VERIFY_URL": verifyPage,
+		"AUTH_MAIL_FROM":  "authsvc <no-reply@example.test>",
+	}
+	for k, v := range env {
+		all[k] = v
+	}
+	// The clock starts a few seconds into a TOTP step (as mfaServer's), for
+	// the tests that turn a second factor on.
+	clock := testserver.NewClockAt(time.Now().UTC().Truncate(totpStep).Add(5 * time.Second))
+	e.srv = testserver.New(t, testserver.Options{Log: e.log, Env: all, Clock: clock})
 	return e
 }
 
@@ -53,12 +68,40 @@ func registerWithEmail(t *testing.T, srv *testserver.Server, username, email, pa
 // requestToken asks for a reset and returns the token from the mail.
 func (e *resetEnv) requestToken(t *testing.T, email string) string {
 	t.Helper()
-	seen := len(e.smtp.Messages())
+	token, _ := e.requestMail(t, email)
+	return token
+}
+
+// requestMail asks for a reset and returns the token and the mail that
+// brought it: the one new reset link the SMTP server received (other mail,
+// such as the verification link of a registration, may arrive meanwhile).
+func (e *resetEnv) requestMail(t *testing.T, email string) (string, sentMail) {
+	t.Helper()
+	before := e.mails(t)
 	r := e.srv.Post(resetPath, map[string]string{"email": email})
 	if r.Status != http.StatusAccepted {
 		t.Fatalf("reset request: %d %s", r.Status, r.Body)
 	}
-	return tokenFromMail(t, e.smtp.Wait(t, seen).Raw)
+	return newLink(t, before, e.mails(t), resetPage)
+}
+
+// mails are the messages the SMTP server received so far, once the queue
+// is empty.
+func (e *resetEnv) mails(t *testing.T) []sentMail {
+	t.Helper()
+	return smtpMails(t, e.srv, e.smtp)
+}
+
+// resetMails are the mails with a reset link.
+func (e *resetEnv) resetMails(t *testing.T) []sentMail {
+	t.Helper()
+	var out []sentMail
+	for _, m := range e.mails(t) {
+		if linkToken(t, m, resetPage) != "" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func confirm(srv *testserver.Server, token, password string) *testserver.Response {
@@ -101,12 +144,12 @@ func TestPasswordResetRefusesBadTokens(t *testing.T) {
 			return token
 		}},
 		{"void after an email change", func(t *testing.T, e *resetEnv, token string) string {
+			// The change lands when the new address's link is used.
 			p := e.srv.Login("ann", annPassword)
-			r := e.srv.Do(testserver.Request{Method: http.MethodPatch, Path: "/api/auth/profile/", Bearer: p.Access,
-				JSON: map[string]string{"email": "ann-new@example.test", "current_password": annPassword}})
-			if r.Status != http.StatusOK {
-				t.Fatalf("email change: %d %s", r.Status, r.Body)
-			}
+			before := e.mails(t)
+			wantStatus(t, changeEmail(e.srv, p.Access, "ann-new@example.test", annPassword), http.StatusOK)
+			wantStatus(t, verifyEmail(e.srv, e.linkTo(t, before, "ann-new@example.test")), http.StatusOK)
+			wantAddress(t, e.srv, "ann", "ann-new@example.test", "")
 			return token
 		}},
 		{"void after a later reset", func(t *testing.T, e *resetEnv, token string) string {
