@@ -130,13 +130,12 @@ func (s *Service) stageEmail(ctx context.Context, up *userUpdate, f Field) (bool
 	if !set || !ok {
 		return false, nil
 	}
-	if email != "" && emailKey(email) == emailKey(up.target.Email) {
-		if up.target.PendingEmail != nil {
-			up.cols["pending_email"] = nil
-		}
-		if email == up.target.Email {
-			return false, nil
-		}
+	same := email == up.target.Email || (email != "" && emailKey(email) == emailKey(up.target.Email))
+	if same && up.target.PendingEmail != nil {
+		up.cols["pending_email"] = nil
+	}
+	if email == up.target.Email {
+		return false, nil
 	}
 	switch {
 	case email == "":

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"authsvc/internal/testserver"
@@ -123,7 +124,8 @@ func TestEmailChangeUniquenessAtConfirmation(t *testing.T) {
 }
 
 // Sending the current address back cancels a pending change (its link
-// dies); removing the address applies at once.
+// dies); removing the address applies at once, and the address as it was
+// is told (one notice, to it).
 func TestEmailChangeCancelAndRemove(t *testing.T) {
 	t.Parallel()
 	e := newMailEnv(t, nil)
@@ -143,8 +145,9 @@ func TestEmailChangeCancelAndRemove(t *testing.T) {
 	r = changeEmail(e.srv, access, "", annPassword)
 	wantStatus(t, r, http.StatusOK)
 	wantOwnEmail(t, r, "", false, "")
-	if n := len(e.mails(t)) - len(before); n != 0 {
-		t.Fatalf("removing the address sent %d mails", n)
+	after := e.mails(t)
+	if n := len(after) - len(before); n != 1 || !strings.Contains(after[len(after)-1].To, "ann@example.test") {
+		t.Fatalf("removing the address sent %d mails (want one notice to the old address): %+v", n, after[len(before):])
 	}
 }
 
