@@ -82,7 +82,8 @@ func TestEmailRequiredBlocksLogin(t *testing.T) {
 
 // The address is checked right after the password, before any second
 // factor: an unverified account with a factor gets the 403
-// email_not_verified and no mfa_token.
+// email_not_verified and no mfa_token; a second step begun before is
+// refused the same way.
 func TestEmailRequiredBeforeSecondFactor(t *testing.T) {
 	t.Parallel()
 	s := mfaServer(t, requiredEnv)
@@ -94,8 +95,11 @@ func TestEmailRequiredBeforeSecondFactor(t *testing.T) {
 	access := s.Login("guarded", annPassword).Access
 	secret := enrol(t, s, access, annPassword)
 	confirmTOTP(t, s, access, totpAt(t, secret, s.Clock.Now()))
-	mfaLogin(t, s, pathToken, "guarded", annPassword)
+	pending := mfaLogin(t, s, pathToken, "guarded", annPassword)
 	setFlags(t, s, "guarded", map[string]any{"email_verified": false})
+	// A second step begun while the address was verified is checked again.
+	s.Clock.Advance(totpStep)
+	wantJSON(t, finish(s, pending, totpAt(t, secret, s.Clock.Now())), http.StatusForbidden, bodyEmailNotVerified)
 	for _, path := range loginPaths {
 		wantJSON(t, loginAt(s, path, "guarded", annPassword), http.StatusForbidden, bodyEmailNotVerified)
 		wantWrongPasswordAsUnknown(t, s, path, "guarded")
