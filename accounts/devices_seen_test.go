@@ -52,10 +52,10 @@ func TestDeviceFingerprint(t *testing.T) {
 	}
 }
 
-// TestNoteSignInRecordsOnWorker signs a user in through noteSignIn on a real
-// store and mail queue: sightings are recorded by the worker, one per
-// device, and without an outbox nothing is.
-func TestNoteSignInRecordsOnWorker(t *testing.T) {
+// TestNoteSignInRecordsDevices signs a user in through noteSignIn on a real
+// store and mail queue: sightings are recorded, one per device, and
+// without an outbox (no notice could go out) nothing is.
+func TestNoteSignInRecordsDevices(t *testing.T) {
 	t.Parallel()
 	for _, withOutbox := range []bool{true, false} {
 		t.Run(map[bool]string{true: "outbox", false: "no outbox"}[withOutbox], func(t *testing.T) {
@@ -81,7 +81,7 @@ func noteSignInCase(t *testing.T, withOutbox bool) {
 	}
 	log := slog.New(slog.DiscardHandler)
 	q := mail.NewQueue(mail.NewOutbox(filepath.Join(t.TempDir(), "outbox"), "authsvc <no-reply@example.test>"), mail.QueueOptions{Log: log})
-	o := Options{Store: st, Log: log, Now: func() time.Time { return now }}
+	o := Options{Store: st, Log: log, Now: func() time.Time { return now }, Email: EmailOptions{SecurityMail: true}}
 	if withOutbox {
 		o.Reset.Outbox = q
 	}
