@@ -140,14 +140,8 @@ func (s *Service) VerifyEmail(ctx context.Context, token Field) (*models.User, e
 // the lookup differs between a known and an unknown address, and the
 // token's storage and the mail run on the mail worker.
 func (s *Service) ResendVerification(ctx context.Context, email Field) error {
-	var v apierr.Validation
-	addr, ok := required(&v, "email", email)
-	if ok {
-		if msg := emailError(addr); msg != "" {
-			v.Add("email", msg)
-		}
-	}
-	if err := v.Err(); err != nil {
+	addr, err := requiredEmail(email)
+	if err != nil {
 		return err
 	}
 	u, err := s.o.Store.UserByEmailKey(ctx, emailKey(addr))
@@ -162,4 +156,17 @@ func (s *Service) ResendVerification(ctx context.Context, email Field) error {
 	}
 	s.sendVerification(ctx, u, u.Email, false)
 	return nil
+}
+
+// requiredEmail reads the address of a reset or resend request: present
+// and well-formed, else DRF's field errors.
+func requiredEmail(email Field) (string, error) {
+	var v apierr.Validation
+	addr, ok := required(&v, "email", email)
+	if ok {
+		if msg := emailError(addr); msg != "" {
+			v.Add("email", msg)
+		}
+	}
+	return addr, v.Err()
 }

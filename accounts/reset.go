@@ -57,14 +57,8 @@ const maxLiveResetTokens = 3
 // and rendering the message are handed to the mail worker (a channel send),
 // so the time of a database write does not tell which addresses exist.
 func (s *Service) RequestPasswordReset(ctx context.Context, email Field) error {
-	var v apierr.Validation
-	addr, ok := required(&v, "email", email)
-	if ok {
-		if msg := emailError(addr); msg != "" {
-			v.Add("email", msg)
-		}
-	}
-	if err := v.Err(); err != nil {
+	addr, err := requiredEmail(email)
+	if err != nil {
 		return err
 	}
 	token, hash := newResetToken()
